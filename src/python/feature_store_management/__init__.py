@@ -1,0 +1,1 @@
+"""feature-store-management: raw data, dbt/Spark/Python transformations, Feast definitions."""

@@ -1,0 +1,1 @@
+"""ml-model-development: trainers, evaluation, MLflow tracking/registry and ONNX export."""

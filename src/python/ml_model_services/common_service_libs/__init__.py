@@ -1,0 +1,1 @@
+"""Building blocks every model API shares: errors, metrics, app skeleton."""

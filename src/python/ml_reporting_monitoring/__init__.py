@@ -1,0 +1,1 @@
+"""ml-reporting-and-monitoring-logic: drift and bias analysis, reports, alert/dashboard checks."""

@@ -1,0 +1,1 @@
+"""Data, prediction and concept drift statistics."""

@@ -1,0 +1,5 @@
+"""Shared library for every component of the platform.
+
+Only depends on pydantic / pydantic-settings so that each component's resolve (serving,
+training, features, airflow, monitoring, ops) can use it without pulling another stack in.
+"""

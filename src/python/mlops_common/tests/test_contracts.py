@@ -1,0 +1,17 @@
+from mlops_common.contracts import CHURN, FRAUD, MODEL_CONTRACTS
+
+
+def test_contracts_are_consistent() -> None:
+    for contract in MODEL_CONTRACTS.values():
+        names = contract.feature_names
+        assert len(names) == len(set(names)), f"duplicate feature in {contract.use_case}"
+        for spec in contract.features:
+            expected = {"float": float, "int": int, "string": str}[spec.dtype]
+            assert isinstance(spec.default, expected), spec
+        assert set(contract.categorical) | set(contract.numeric) == set(names)
+
+
+def test_stored_feature_references() -> None:
+    assert "user_transaction_aggregates:txn_count_1h" in [f.reference for f in FRAUD.stored_features]
+    assert all(f.source != "request" for f in CHURN.features)
+    assert FRAUD.registered_model_name != CHURN.registered_model_name

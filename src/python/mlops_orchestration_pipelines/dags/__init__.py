@@ -1,0 +1,1 @@
+"""DAG files, one folder per domain (each folder is one deployable bundle)."""

@@ -1,0 +1,1 @@
+"""mlops-platform-infrastructure: checks and helpers for Ansible, images and manifests."""
