@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ANSIBLE_DIR = Path("src/ansible")
+_RECAP_LINE = re.compile(r"^(?P<host>\S+)\s+:\s+(?P<counters>(?:\w+=\d+\s*)+)$", re.M)
+_COUNTER = re.compile(r"(\w+)=(\d+)")
 
 
 @dataclass(frozen=True)
@@ -22,8 +25,13 @@ class PlaybookResult:
     stderr: str
 
     def stats(self) -> dict[str, dict[str, int]]:
-        """Per-host stats from the JSON callback output."""
-        return json.loads(self.stdout)["stats"]
+        """Per-host counters from the PLAY RECAP block (``ok=2 changed=1 ...``)."""
+        recap = self.stdout.split("PLAY RECAP", 1)[-1]
+        stats: dict[str, dict[str, int]] = {}
+        for match in _RECAP_LINE.finditer(recap):
+            counters = dict(_COUNTER.findall(match.group("counters")))
+            stats[match.group("host")] = {k: int(v) for k, v in counters.items()}
+        return stats
 
 
 def ansible_env(ansible_home: Path) -> dict[str, str]:
@@ -38,10 +46,6 @@ def ansible_env(ansible_home: Path) -> dict[str, str]:
     return env
 
 
-
-
-
-
 def run_playbook(
     playbook: Path,
     ansible_home: Path,
@@ -52,8 +56,8 @@ def run_playbook(
     cmd = [
         sys.executable,
         "-c",
-        "import sys; from ansible.cli.playbook import main; sys.exit(main())",
-        "ansible-playbook",
+        "import sys; sys.argv[0] = 'ansible-playbook'; "
+        "from ansible.cli.playbook import main; sys.exit(main())",
         str(playbook),
         "-i",
         str(REPO_ANSIBLE_DIR / "inventories" / "dev" / "hosts.yml"),
@@ -63,7 +67,5 @@ def run_playbook(
     if syntax_check:
         cmd.append("--syntax-check")
     env = ansible_env(ansible_home)
-    if not syntax_check:
-        env["ANSIBLE_STDOUT_CALLBACK"] = "json"
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     return PlaybookResult(proc.returncode, proc.stdout, proc.stderr)

@@ -44,12 +44,16 @@ def create_engine(url: str) -> sa.Engine:
     return sa.create_engine(normalize_url(url), pool_pre_ping=True)
 
 
-def read_sql(engine: sa.Engine, query: str, params: dict[str, object] | None = None) -> pd.DataFrame:
+def read_sql(
+    engine: sa.Engine, query: str, params: dict[str, object] | None = None
+) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.read_sql_query(sa.text(query), conn, params=params)
 
 
-def write_frame(engine: sa.Engine, frame: pd.DataFrame, table: str, schema: str | None = None) -> int:
+def write_frame(
+    engine: sa.Engine, frame: pd.DataFrame, table: str, schema: str | None = None
+) -> int:
     """Replace ``table`` with ``frame`` in one transaction (readers never see half a table)."""
     with engine.begin() as conn:
         frame.to_sql(table, conn, schema=schema, if_exists="replace", index=False, chunksize=10_000)

@@ -22,7 +22,9 @@ def test_connector_roundtrip_postgres_and_duckdb(tmp_path: Path) -> None:
     for url in (PG_DSN, f"duckdb:///{tmp_path / 'w.duckdb'}"):
         engine = create_engine(url)
         assert write_frame(engine, frame, "smoke_connector") == 3
-        back = read_sql(engine, "select sum(amount) as s from smoke_connector where user_id > :u", {"u": 1})
+        back = read_sql(
+            engine, "select sum(amount) as s from smoke_connector where user_id > :u", {"u": 1}
+        )
         assert back["s"].iloc[0] == pytest.approx(23.25)
 
 
@@ -44,7 +46,11 @@ def test_feast_apply_materialize_and_read_online(tmp_path: Path) -> None:
         {
             "user_id": [1, 1, 2],
             "spend_7d": [5.0, 7.5, 1.0],
-            "event_timestamp": [now - timedelta(hours=3), now - timedelta(hours=1), now - timedelta(hours=2)],
+            "event_timestamp": [
+                now - timedelta(hours=3),
+                now - timedelta(hours=1),
+                now - timedelta(hours=2),
+            ],
         }
     )
     data.to_parquet(tmp_path / "spend.parquet")
@@ -70,7 +76,8 @@ def test_feast_apply_materialize_and_read_online(tmp_path: Path) -> None:
     store.apply([user, view])
     store.materialize(now - timedelta(days=1), now + timedelta(minutes=1))
     online = store.get_online_features(
-        features=["user_spend:spend_7d"], entity_rows=[{"user_id": 1}, {"user_id": 2}, {"user_id": 9}]
+        features=["user_spend:spend_7d"],
+        entity_rows=[{"user_id": 1}, {"user_id": 2}, {"user_id": 9}],
     ).to_dict()
     assert online["spend_7d"] == [7.5, 1.0, None]
 
@@ -94,8 +101,17 @@ def test_dbt_runs_a_model_on_duckdb(tmp_path: Path) -> None:
     )
     os.environ["DO_NOT_TRACK"] = "1"
     result = dbtRunner().invoke(
-        ["run", "--project-dir", str(project), "--profiles-dir", str(project), "--log-path", str(tmp_path / "logs"),
-         "--target-path", str(tmp_path / "target")]
+        [
+            "run",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--target-path",
+            str(tmp_path / "target"),
+        ]
     )
     assert result.success, result.exception
     import duckdb
@@ -111,13 +127,18 @@ def test_spark_local_mode_window_aggregate() -> None:
     from pyspark.sql import functions as F
 
     spark = (
-        SparkSession.builder.master("local[1]").appName("smoke")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
+        SparkSession.builder.master("local[1]")
+        .appName("smoke")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
         .getOrCreate()
     )
     try:
         df = spark.createDataFrame([(1, 10.0), (1, 5.0), (2, 1.0)], ["user_id", "amount"])
-        rows = {r.user_id: r.total for r in df.groupBy("user_id").agg(F.sum("amount").alias("total")).collect()}
+        rows = {
+            r.user_id: r.total
+            for r in df.groupBy("user_id").agg(F.sum("amount").alias("total")).collect()
+        }
         assert rows == {1: 15.0, 2: 1.0}
     finally:
         spark.stop()

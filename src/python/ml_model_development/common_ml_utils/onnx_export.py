@@ -38,13 +38,17 @@ def booster_to_onnx(model: object, n_features: int, name: str = "model") -> byte
     initial_types = [("features", FloatTensorType([None, n_features]))]
     kind = type(model).__module__.split(".")[0]
     if kind == "xgboost":
-        onx = convert_xgboost(model, name=name, initial_types=initial_types, target_opset=BOOSTER_OPSET)
+        onx = convert_xgboost(
+            model, name=name, initial_types=initial_types, target_opset=BOOSTER_OPSET
+        )
     elif kind == "lightgbm":
         onx = convert_lightgbm(
             model, name=name, initial_types=initial_types, target_opset=BOOSTER_OPSET, zipmap=False
         )
     else:
-        raise TypeError(f"no ONNX converter for {type(model).__name__}; expected XGBoost or LightGBM")
+        raise TypeError(
+            f"no ONNX converter for {type(model).__name__}; expected XGBoost or LightGBM"
+        )
     return onx.SerializeToString()
 
 

@@ -35,7 +35,7 @@ def create_service_app(
         return {"status": "alive"}
 
     @app.get("/health/ready", tags=["probes"])
-    async def ready():  # noqa: ANN202 - returns a Response on failure
+    async def ready():  # - returns a Response on failure
         ok, detail = readiness() if readiness else (True, "ready")
         if ok:
             return {"status": "ready", "detail": detail}

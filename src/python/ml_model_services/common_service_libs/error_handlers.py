@@ -46,9 +46,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(
-            error_body("invalid_request", _validation_reason(exc)), status_code=422
-        )
+        return JSONResponse(error_body("invalid_request", _validation_reason(exc)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -66,6 +64,8 @@ def install_error_handlers(app: FastAPI) -> None:
         request_id = request.headers.get("x-request-id", "")
         log.exception("unhandled error", extra={"request_id": request_id, "path": request.url.path})
         return JSONResponse(
-            error_body("internal_error", "unexpected server error; see logs", request_id=request_id),
+            error_body(
+                "internal_error", "unexpected server error; see logs", request_id=request_id
+            ),
             status_code=500,
         )

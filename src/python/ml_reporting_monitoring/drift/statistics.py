@@ -33,7 +33,9 @@ def _psi(ref_share: np.ndarray, cur_share: np.ndarray) -> float:
     return float(np.sum((cur - ref) * np.log(cur / ref)))
 
 
-def numeric_drift(name: str, reference: pd.Series, current: pd.Series, bins: int = 10) -> DriftResult:
+def numeric_drift(
+    name: str, reference: pd.Series, current: pd.Series, bins: int = 10
+) -> DriftResult:
     ref = reference.dropna().to_numpy(dtype=float)
     cur = current.dropna().to_numpy(dtype=float)
     if len(ref) == 0 or len(cur) == 0:

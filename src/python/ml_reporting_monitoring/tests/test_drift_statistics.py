@@ -4,7 +4,9 @@ import pandas as pd
 from ml_reporting_monitoring.drift.statistics import frame_drift, numeric_drift
 
 
-def _frame(rng: np.random.Generator, n: int, amount_shift: float = 0.0, foreign: float = 0.05) -> pd.DataFrame:
+def _frame(
+    rng: np.random.Generator, n: int, amount_shift: float = 0.0, foreign: float = 0.05
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "amount": rng.lognormal(3.0 + amount_shift, 1.0, n),

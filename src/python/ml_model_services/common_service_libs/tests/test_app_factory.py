@@ -24,7 +24,10 @@ def _app(ready: bool = True):
 
 
 def test_probes_and_readiness() -> None:
-    assert TestClient(_app()).get("/health/ready").json() == {"status": "ready", "detail": "model v3"}
+    assert TestClient(_app()).get("/health/ready").json() == {
+        "status": "ready",
+        "detail": "model v3",
+    }
     not_ready = TestClient(_app(ready=False)).get("/health/ready")
     assert not_ready.status_code == 503
     assert not_ready.json()["detail"] == "no model"
@@ -36,7 +39,9 @@ def test_errors_are_json_with_code_and_reason() -> None:
     assert bad.status_code == 422
     assert bad.json()["error"]["code"] == "invalid_request"
     assert "amount" in bad.json()["error"]["reason"]
-    assert client.post("/score/gone", json={"amount": 1}).json()["error"]["code"] == "unknown_entity"
+    assert (
+        client.post("/score/gone", json={"amount": 1}).json()["error"]["code"] == "unknown_entity"
+    )
     crash = client.post("/score/boom", json={"amount": 1}, headers={"x-request-id": "r-1"})
     assert crash.status_code == 500
     assert "secret internals" not in crash.text
