@@ -1,0 +1,26 @@
+"""Prometheus metric names and labels the services expose and dashboards/alerts query.
+
+Services (``ml_model_services``) create these metrics; Grafana dashboards and alert rules
+(``dashboards/``, ``ml_reporting_monitoring``) query them. Renaming one here and running the
+tests shows every place that must follow.
+"""
+
+from __future__ import annotations
+
+# Common HTTP metrics (every API), labels: service, route, method, status / service, route, method.
+HTTP_REQUESTS_TOTAL = "mlops_http_requests_total"
+HTTP_REQUEST_DURATION_SECONDS = "mlops_http_request_duration_seconds"
+HTTP_REQUESTS_IN_FLIGHT = "mlops_http_requests_in_flight"
+
+# Model metrics, labels: service, model, (version).
+MODEL_INFO = "mlops_model_info"  # gauge = 1, labels: service, model, version, alias
+PREDICTION_SCORE = "mlops_prediction_score"  # histogram of positive-class probability
+PREDICTION_LABELS_TOTAL = "mlops_prediction_labels_total"  # counter, extra label: label
+PREDICTIONS_DEGRADED_TOTAL = "mlops_predictions_degraded_total"  # served with default features
+FEATURE_FETCH_DURATION_SECONDS = "mlops_feature_fetch_duration_seconds"  # histogram
+FEATURE_FETCH_FALLBACKS_TOTAL = "mlops_feature_fetch_fallbacks_total"  # extra label: reason
+MODEL_RELOADS_TOTAL = "mlops_model_reloads_total"  # extra label: outcome
+
+# Monitoring jobs (drift checks), labels: model, feature.
+FEATURE_DRIFT_PSI = "mlops_feature_drift_psi"
+PREDICTION_DRIFT_PSI = "mlops_prediction_drift_psi"  # labels: model
