@@ -1,0 +1,1 @@
+"""Pipeline variables: packaged defaults, overridden by an Airflow Variable, then by env."""

@@ -1,0 +1,65 @@
+"""Pipeline variables with three layers, lowest first:
+
+1. the packaged defaults in ``pipeline_variables.json`` (or the file named by
+   ``MLOPS_PIPELINE_VARIABLES_FILE``),
+2. the JSON Airflow Variable ``mlops_pipeline`` when called inside a running task,
+3. environment variables ``MLOPS_PIPELINE_<FIELD>`` (``__`` for nesting).
+
+Layers 1 and 3 work without a scheduler so tests and the CLI see the same values as DAGs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, PositiveInt
+from pydantic_settings import SettingsConfigDict
+
+from mlops_common.settings import MlopsBaseSettings
+
+DEFAULTS_FILE = Path(__file__).with_name("pipeline_variables.json")
+AIRFLOW_VARIABLE = "mlops_pipeline"
+
+
+class PipelineVariables(MlopsBaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MLOPS_PIPELINE_")
+
+    pex_dir: Path = Field(description="Folder holding the components' Pants-built PEX files.")
+    mlflow_db_dsn: str
+    backup_dir: Path
+    backup_keep: PositiveInt = 7
+    drift_psi_threshold: float = Field(0.2, gt=0)
+    service_urls: dict[str, str] = Field(default_factory=dict)
+
+
+def _airflow_overrides() -> dict[str, Any]:
+    try:
+        from airflow.sdk import Variable
+
+        value = Variable.get(AIRFLOW_VARIABLE, default=None, deserialize_json=True)
+    except Exception:  # noqa: BLE001 - no task context / no API server: defaults apply
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def load_pipeline_variables(*, use_airflow: bool = True) -> PipelineVariables:
+    path = Path(os.environ.get("MLOPS_PIPELINE_VARIABLES_FILE", DEFAULTS_FILE))
+    try:
+        base: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(
+            f"pipeline variables file {path} not found; set MLOPS_PIPELINE_VARIABLES_FILE"
+        ) from exc
+    if use_airflow:
+        base.update(_airflow_overrides())
+    # Environment wins over file/Variable: pass file values as init defaults only for the
+    # fields the environment does not set.
+    env_set = {
+        name
+        for name in PipelineVariables.model_fields
+        if any(k.startswith(f"MLOPS_PIPELINE_{name.upper()}") for k in os.environ)
+    }
+    return PipelineVariables(**{k: v for k, v in base.items() if k not in env_set})

@@ -1,0 +1,1 @@
+"""Custom operators and hooks (the seed's ``plugins/``)."""

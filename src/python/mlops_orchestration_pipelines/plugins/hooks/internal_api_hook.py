@@ -1,0 +1,53 @@
+"""Calls the model services' admin API (e.g. reload the champion after a promotion).
+
+A hook instead of ad-hoc HTTP calls in DAGs so auth, timeouts and error messages are the same
+everywhere; the API key comes from the environment (``MLOPS_SERVICE_API_KEY``) or an Airflow
+connection's password, never from DAG code.
+"""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+
+
+class InternalApiError(RuntimeError):
+    """The service answered with an error or could not be reached."""
+
+
+class InternalApiHook:
+    def __init__(self, base_url: str, api_key: str | None = None, timeout_s: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key if api_key is not None else os.environ.get("MLOPS_SERVICE_API_KEY")
+        self.timeout_s = timeout_s
+
+    def _headers(self) -> dict[str, str]:
+        return {"x-api-key": self.api_key} if self.api_key else {}
+
+    def request(self, method: str, path: str, **kwargs: object) -> dict[str, object]:
+        url = f"{self.base_url}{path}"
+        try:
+            response = httpx.request(
+                method, url, headers=self._headers(), timeout=self.timeout_s, **kwargs  # type: ignore[arg-type]
+            )
+        except httpx.HTTPError as exc:
+            raise InternalApiError(
+                f"{method} {url} failed: {exc}; is the service running?"
+            ) from exc
+        if response.status_code >= 400:
+            raise InternalApiError(
+                f"{method} {url} answered {response.status_code}: {response.text[:300]}"
+            )
+        return response.json() if response.content else {}
+
+    def is_ready(self) -> bool:
+        try:
+            self.request("GET", "/health/ready")
+        except InternalApiError:
+            return False
+        return True
+
+    def reload_model(self) -> dict[str, object]:
+        """Ask the service to load the registry's current champion."""
+        return self.request("POST", "/admin/reload")

@@ -1,0 +1,1 @@
+"""Plain-Python helpers the DAG tasks call (testable without a scheduler)."""
