@@ -40,7 +40,7 @@ def _airflow_overrides() -> dict[str, Any]:
         from airflow.sdk import Variable
 
         value = Variable.get(AIRFLOW_VARIABLE, default=None, deserialize_json=True)
-    except Exception:  # noqa: BLE001 - no task context / no API server: defaults apply
+    except Exception:  # - no task context / no API server: defaults apply
         return {}
     return value if isinstance(value, dict) else {}
 

@@ -45,7 +45,7 @@ class _AdminHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.calls.append(("POST", self.path, self.headers.get("x-api-key")))
         if self.headers.get("x-api-key") != "k1":
             self._reply(401, {"error": {"code": "unauthorized", "reason": "bad key"}})
