@@ -1,0 +1,73 @@
+"""Run another component's Pants-built PEX as a subprocess of an Airflow task.
+
+This is how the Airflow resolve stays free of training, dbt and Spark libraries: a task that
+needs them runs e.g. ``trainer.pex train fraud`` with the same Python 3.11, streams its
+progress lines into the task log and fails with the tail of its output when it fails. The PEX
+is pinned by the deployed DAG bundle, so a DAG always runs the code version it was built with.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+
+class PexTaskError(RuntimeError):
+    """The PEX exited non-zero; the message carries its last output lines."""
+
+
+def locate_pex(pex_dir: Path, name: str) -> Path:
+    """``<pex_dir>/<name>.pex``, or a clear error naming the Pants command that builds it."""
+    candidates = [pex_dir / f"{name}.pex", *sorted(pex_dir.glob(f"**/{name}.pex"))]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"{name}.pex not found under {pex_dir}; build it with `./pants package ::` "
+        f"(or set MLOPS_PIPELINE_PEX_DIR to where the PEX files are)"
+    )
+
+
+def run_pex(
+    pex: Path,
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    log: Callable[[str], None] = print,
+    tail_lines: int = 30,
+) -> list[str]:
+    """Run ``pex`` with ``args``; stream and return its output lines."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    # Unpack into a shared cache, not ~/.pex, unless the deployment chose a place.
+    full_env.setdefault("PEX_ROOT", str(Path(full_env.get("MLOPS_HOME", "var/mlops")) / "pex_root"))
+    cmd = [sys.executable, str(pex), *args]
+    log(f"running: {' '.join(cmd[1:])}")
+    tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
+    lines: list[str] = []
+    with subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    ) as proc:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.rstrip("\n")
+            log(line)
+            tail.append(line)
+            lines.append(line)
+        code = proc.wait()
+    if code != 0:
+        raise PexTaskError(
+            f"{pex.name} {' '.join(args)} exited with {code}; last output:\n" + "\n".join(tail)
+        )
+    return lines

@@ -1,0 +1,30 @@
+from pathlib import Path
+
+import pytest
+
+from mlops_orchestration_pipelines.plugins.operators.pex_runner import (
+    PexTaskError,
+    locate_pex,
+    run_pex,
+)
+
+PEX_DIR = Path("src.python.mlops_orchestration_pipelines.tests.fixtures")
+
+
+def test_runs_pex_and_streams_lines(tmp_path: Path) -> None:
+    pex = locate_pex(PEX_DIR, "step-program")
+    seen: list[str] = []
+    lines = run_pex(pex, [], env={"MLOPS_HOME": str(tmp_path)}, log=seen.append)
+    assert lines == ["[step] 1/3", "[step] 2/3", "[step] 3/3"]
+    assert seen[0].startswith("running:") and (tmp_path / "pex_root").is_dir()
+
+
+def test_failure_carries_output_tail(tmp_path: Path) -> None:
+    pex = locate_pex(PEX_DIR, "step-program")
+    with pytest.raises(PexTaskError, match=r"exited with 3(.|\n)*bad input"):
+        run_pex(pex, ["--fail"], env={"MLOPS_HOME": str(tmp_path)}, log=lambda _: None)
+
+
+def test_missing_pex_says_how_to_build(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="./pants package"):
+        locate_pex(tmp_path, "trainer")
