@@ -1,0 +1,1 @@
+"""Deployable DAG bundles: one PEX per DAG domain that installs itself into a folder."""
