@@ -27,7 +27,7 @@ def test_bundle_installs_and_its_dags_parse(tmp_path: Path) -> None:
     assert not any("/tests/" in f for f in manifest["files"])
     assert "mlops_common/settings.py" in manifest["files"]
     ignored = (target / ".airflowignore").read_text().splitlines()
-    assert "mlops_common/" in ignored and "mlops_orchestration_pipelines/plugins/" in ignored
+    assert "mlops_common/" in ignored and "mlops_orchestration_pipelines/utils/" in ignored
     assert not any(line.startswith("mlops_orchestration_pipelines/dags") for line in ignored)
 
     # Parse the installed bundle in a clean interpreter, as a worker would.
