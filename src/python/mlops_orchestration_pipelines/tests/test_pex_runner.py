@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_orchestration_pipelines.plugins.operators.pex_runner import (
+from mlops_common.pex_runner import (
     PexTaskError,
     locate_pex,
     run_pex,

@@ -14,8 +14,8 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
+from mlops_common.pex_runner import locate_pex, run_pex
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
-from mlops_orchestration_pipelines.plugins.operators.pex_runner import locate_pex, run_pex
 
 FEATURE_STORE_PEX = "feature-store-cli"
 

@@ -1,4 +1,4 @@
-"""Run another component's Pants-built PEX as a subprocess of an Airflow task.
+"""Run another component's Pants-built PEX as a subprocess (Airflow tasks, the platform CLI).
 
 This is how the Airflow resolve stays free of training, dbt and Spark libraries: a task that
 needs them runs e.g. ``trainer.pex train fraud`` with the same Python 3.11, streams its
