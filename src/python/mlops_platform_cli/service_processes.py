@@ -1,0 +1,111 @@
+"""Start, wait for and stop long-running service PEXes without a process supervisor.
+
+Used by ``mlops serve`` on a laptop and by the Ansible non-systemd runner. Each service gets a
+pid file and a log file under ``<run_dir>``; "ready" means its ``/health/ready`` answered 200,
+not merely that the process started, so callers never send traffic to a half-loaded model.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+class ServiceStartError(RuntimeError):
+    """The service exited or never became ready; the message holds its last log lines."""
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    command: list[str]
+    port: int
+    env: dict[str, str]
+    ready_path: str = "/health/ready"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_service(name: str, run_dir: Path, timeout_s: float = 10.0) -> bool:
+    """Stop the service's process group; True if something was running."""
+    pid_file = run_dir / f"{name}.pid"
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text().strip() or 0)
+    pid_file.unlink()
+    if pid <= 0 or not pid_alive(pid):
+        return False
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and pid_alive(pid):
+        time.sleep(0.1)
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+    if pid_alive(pid):
+        os.killpg(pid, signal.SIGKILL)
+    return True
+
+
+def start_service(spec: ServiceSpec, run_dir: Path, ready_timeout_s: float = 60.0) -> int:
+    """Start ``spec`` in its own process group and block until it is ready; return its pid."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    stop_service(spec.name, run_dir)
+    log_path = run_dir / f"{spec.name}.log"
+    env = dict(os.environ)
+    env.update(spec.env)
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            spec.command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+    (run_dir / f"{spec.name}.pid").write_text(str(proc.pid))
+    deadline = time.monotonic() + ready_timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            (run_dir / f"{spec.name}.pid").unlink(missing_ok=True)
+            raise ServiceStartError(
+                f"{spec.name} exited with {proc.returncode} before becoming ready; "
+                f"last lines of {log_path}:\n{_tail(log_path)}"
+            )
+        try:
+            if httpx.get(spec.base_url + spec.ready_path, timeout=1.0).status_code == 200:
+                return proc.pid
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_service(spec.name, run_dir)
+    raise ServiceStartError(
+        f"{spec.name} not ready on {spec.base_url}{spec.ready_path} after {ready_timeout_s:.0f}s; "
+        f"last lines of {log_path}:\n{_tail(log_path)}"
+    )
+
+
+def python_command(pex: Path) -> list[str]:
+    """Run a PEX with this interpreter (3.11), not whatever ``python3`` is on PATH."""
+    return [sys.executable, str(pex)]

@@ -1,0 +1,45 @@
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from mlops_platform_cli.service_processes import (
+    ServiceSpec,
+    ServiceStartError,
+    pid_alive,
+    start_service,
+    stop_service,
+)
+
+SCRIPT = str(Path(__file__).with_name("tiny_service.py"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _spec(**env: str) -> ServiceSpec:
+    port = _free_port()
+    return ServiceSpec("tiny", [sys.executable, SCRIPT, str(port)], port, env)
+
+
+def test_waits_for_readiness_then_stops(tmp_path: Path) -> None:
+    pid = start_service(_spec(READY_AFTER_S="1.0"), tmp_path, ready_timeout_s=20)
+    assert pid_alive(pid) and (tmp_path / "tiny.pid").read_text() == str(pid)
+    assert stop_service("tiny", tmp_path) is True
+    assert not (tmp_path / "tiny.pid").exists()
+    assert stop_service("tiny", tmp_path) is False
+
+
+def test_crash_reports_log_tail(tmp_path: Path) -> None:
+    with pytest.raises(ServiceStartError, match="model file missing"):
+        start_service(_spec(CRASH="1"), tmp_path, ready_timeout_s=20)
+    assert not (tmp_path / "tiny.pid").exists()
+
+
+def test_never_ready_times_out_and_cleans_up(tmp_path: Path) -> None:
+    with pytest.raises(ServiceStartError, match="not ready"):
+        start_service(_spec(READY_AFTER_S="999"), tmp_path, ready_timeout_s=2)
+    assert not (tmp_path / "tiny.pid").exists()
