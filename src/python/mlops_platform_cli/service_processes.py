@@ -7,6 +7,7 @@ not merely that the process started, so callers never send traffic to a half-loa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -64,10 +65,8 @@ def stop_service(name: str, run_dir: Path, timeout_s: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and pid_alive(pid):
         time.sleep(0.1)
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap our own child so it stops counting as alive
     if pid_alive(pid):
         os.killpg(pid, signal.SIGKILL)
     return True

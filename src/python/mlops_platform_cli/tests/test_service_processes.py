@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from mlops_platform_cli.service_processes import (
     ServiceSpec,
     ServiceStartError,
