@@ -14,16 +14,6 @@ def dagbag():
     return DagBag(dag_folder=str(DAGS_DIR))
 
 
-def test_dags_import_cleanly_with_platform_defaults(dagbag) -> None:
-    assert dagbag.import_errors == {}
-    assert "cleanup_local_artifacts" in dagbag.dags
-    for dag in dagbag.dags.values():
-        assert "mlops-platform" in dag.tags
-        assert dag.catchup is False
-        for t in dag.tasks:
-            assert t.owner == "mlops-platform" and t.retries >= 1
-
-
 def test_cleanup_dag_runs_and_deletes_only_old_files(dagbag, tmp_path: Path, monkeypatch) -> None:
     old = tmp_path / "a" / "old.parquet"
     new = tmp_path / "new.parquet"

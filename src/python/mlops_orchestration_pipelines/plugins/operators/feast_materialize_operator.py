@@ -1,9 +1,9 @@
 """Materialize Feast feature views into the online store for a DAG run's data interval.
 
 Feast runs in the feature-engineering stack, so the operator drives the
-``feature-store-cli`` PEX instead of importing Feast. Materializing exactly
-``[data_interval_start, data_interval_end)`` makes reruns of the same interval idempotent:
-the online store ends in the same state however often the task is retried.
+``feature-store-cli`` PEX instead of importing Feast. It materializes incrementally up to the
+run's ``data_interval_end`` (not "now"), so a retried or re-run task for the same interval
+writes the same feature values and leaves the online store in the same state.
 """
 
 from __future__ import annotations
@@ -21,28 +21,21 @@ FEATURE_STORE_PEX = "feature-store-cli"
 
 
 class FeastMaterializeOperator(BaseOperator):
-    template_fields: Sequence[str] = ("start", "end", "feature_views")
+    template_fields: Sequence[str] = ("end",)
 
     def __init__(
         self,
         *,
-        start: str = "{{ data_interval_start.isoformat() }}",
         end: str = "{{ data_interval_end.isoformat() }}",
-        feature_views: Sequence[str] = (),
         pex_dir: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.start = start
         self.end = end
-        self.feature_views = list(feature_views)
         self.pex_dir = pex_dir
 
     def command(self) -> list[str]:
-        args = ["materialize", "--start", self.start, "--end", self.end]
-        for view in self.feature_views:
-            args += ["--view", view]
-        return args
+        return ["materialize", "--end", self.end]
 
     def execute(self, context: Any) -> list[str]:
         pex_dir = Path(self.pex_dir) if self.pex_dir else load_pipeline_variables().pex_dir

@@ -1,0 +1,1 @@
+"""Builders for DAGs that differ only by model or domain (no copy-paste between DAG files)."""

@@ -1,0 +1,82 @@
+"""One training DAG per model: train → evaluate/promote → reload the service → notify.
+
+The trainer runs as the ``trainer`` PEX pinned by this bundle. Training registers a
+*challenger*; the evaluation gate moves *champion* only when the challenger beats it by the
+configured margin on the same holdout, so re-running the DAG for the same interval cannot
+promote a second, equivalent version.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import DAG, dag, task
+
+from mlops_common.contracts.features import ModelContract
+from mlops_common.settings import PlatformSettings
+from mlops_orchestration_pipelines.component_runs import last_json_line, run_component
+from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
+from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
+from mlops_orchestration_pipelines.plugins.hooks.internal_api_hook import InternalApiHook
+
+TRAINER_PEX = "trainer"
+
+
+def build_training_dag(cli_name: str, contract: ModelContract, schedule: str | None) -> DAG:
+    @dag(
+        dag_id=f"train_{contract.registered_model_name}",
+        schedule=schedule,
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(hours=2)},
+        tags=[PLATFORM_TAG, "training", contract.use_case],
+        doc_md=__doc__,
+        max_active_runs=1,
+    )
+    def training():
+        @task
+        def train() -> dict[str, Any]:
+            return last_json_line(run_component(TRAINER_PEX, ["train", cli_name]))
+
+        @task
+        def evaluate_and_promote(trained: dict[str, Any]) -> dict[str, Any]:
+            decision = last_json_line(run_component(TRAINER_PEX, ["promote", cli_name]))
+            print(f"promotion: {decision.get('reason')}")
+            return decision
+
+        @task
+        def reload_service(decision: dict[str, Any]) -> str:
+            if not decision.get("promoted"):
+                return "champion unchanged; no reload"
+            url = load_pipeline_variables().service_urls.get(contract.use_case)
+            if not url:
+                return f"no service URL configured for {contract.use_case}"
+            hook = InternalApiHook(url)
+            if not hook.is_ready():
+                return f"service at {url} not running; it loads the new champion at start"
+            return json.dumps(hook.reload_model())
+
+        @task
+        def notify(decision: dict[str, Any], reload_outcome: str) -> str:
+            """Append a line to the notifications log (the hook point for Slack/e-mail)."""
+            home = PlatformSettings().home
+            path = Path(home) / "notifications" / "training.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            record = {
+                "at": datetime.now(tz=UTC).isoformat(),
+                "model": contract.registered_model_name,
+                "promoted": decision.get("promoted"),
+                "reason": decision.get("reason"),
+                "reload": reload_outcome,
+            }
+            with path.open("a") as fh:
+                fh.write(json.dumps(record) + "\n")
+            return json.dumps(record)
+
+        decision = evaluate_and_promote(train())
+        notify(decision, reload_service(decision))
+
+    return training()
