@@ -34,15 +34,18 @@ def spark_session(master: str):
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
-    return (
+    spark = (
         SparkSession.builder.master(master)
         .appName("user_transaction_aggregates")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.memory", "1g")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def compute_aggregates(spark, transactions: pd.DataFrame) -> pd.DataFrame:
