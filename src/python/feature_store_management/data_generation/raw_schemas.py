@@ -37,7 +37,7 @@ class RawTable:
             rows = dupes.index[:5].tolist()
             raise RawDataError(
                 f"raw table '{self.name}' has duplicate key {self.key}="
-                f"{dupes[self.key].iloc[0]!r} at row(s) {rows}; keys must be unique"
+                f"{dupes[self.key].iloc[0]} at row(s) {rows}; keys must be unique"
             )
         return out.reset_index(drop=True)
 
