@@ -1,0 +1,142 @@
+"""``feature-store-cli``: raw data -> transformations -> Feast, one subcommand per step.
+
+    feature-store-cli data [--users N --transactions N --seed S --days D --as-of ISO]
+    feature-store-cli load --table transactions --file raw.parquet
+    feature-store-cli transform [--skip-dbt --skip-spark --skip-etl --master URL]
+    feature-store-cli apply
+    feature-store-cli materialize [--end ISO]
+    feature-store-cli all            # the four steps above in order
+
+The profile comes from ``MLOPS_PROFILE`` (embedded|servers) and state from ``MLOPS_HOME``;
+after ``apply`` a ready Feast repository is at ``$MLOPS_HOME/feature_repo``. Progress lines
+go to stderr, one ``key=value`` summary line per step to stdout; exit code 0 on success,
+1 on a failed step with a message saying what to fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from feature_store_management.settings import FeatureStoreSettings
+from mlops_common.progress import Progress
+
+
+def _settings(args: argparse.Namespace) -> FeatureStoreSettings:
+    overrides: dict[str, object] = {}
+    for key in ("n_users", "n_transactions", "seed", "days", "as_of"):
+        value = getattr(args, key, None)
+        if value is not None:
+            overrides[key] = value
+    return FeatureStoreSettings(**overrides)
+
+
+def cmd_data(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    from feature_store_management.data_generation.generator import generate
+    from feature_store_management.data_generation.raw_store import load_raw
+
+    progress = Progress("data")
+    tables = generate(
+        settings.n_users, settings.n_transactions, settings.as_of, settings.days, settings.seed
+    )
+    rows = {name: load_raw(settings, name, frame) for name, frame in tables.items()}
+    progress.finish(f"profile={settings.profile.value}")
+    return " ".join(f"{k}={v}" for k, v in rows.items())
+
+
+def cmd_load(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    from feature_store_management.data_generation.raw_store import load_raw_file
+
+    rows = load_raw_file(settings, args.table, Path(args.file))
+    return f"{args.table}={rows}"
+
+
+def cmd_transform(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    done = []
+    if not args.skip_dbt:
+        from feature_store_management.data_transformation_pipelines.dbt_runner import run_dbt
+
+        run_dbt(settings)
+        done.append("dbt=ok")
+    if not args.skip_spark:
+        from feature_store_management.data_transformation_pipelines.spark import (
+            transaction_aggregates,
+        )
+
+        done.append(f"user_transaction_aggregates={transaction_aggregates.run(settings, args.master)}")
+    if not args.skip_etl:
+        from feature_store_management.data_transformation_pipelines.etl import (
+            clean_user_demographics,
+        )
+
+        done += [f"{k}={v}" for k, v in clean_user_demographics.run(settings).items()]
+    return " ".join(done)
+
+
+def cmd_apply(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    from feature_store_management.feature_repo.store import apply
+
+    apply(settings)
+    return f"repo={settings.repo_dir} project={settings.project}"
+
+
+def cmd_materialize(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    from feature_store_management.feature_repo.store import materialize_incremental
+
+    materialize_incremental(settings, args.end)
+    return f"repo={settings.repo_dir}"
+
+
+def cmd_all(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    return " ".join(
+        step(settings, args) for step in (cmd_data, cmd_transform, cmd_apply, cmd_materialize)
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feature-store-cli", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    for p in (add("data", cmd_data, "generate seeded raw data"), add("all", cmd_all, "every step")):
+        p.add_argument("--users", dest="n_users", type=int)
+        p.add_argument("--transactions", dest="n_transactions", type=int)
+        p.add_argument("--seed", type=int)
+        p.add_argument("--days", type=int)
+        p.add_argument("--as-of", dest="as_of", type=datetime.fromisoformat)
+    load = add("load", cmd_load, "validate and load a raw parquet/CSV file")
+    load.add_argument("--table", required=True, choices=["transactions", "customers"])
+    load.add_argument("--file", required=True)
+    for p in (add("transform", cmd_transform, "dbt run+test, Spark job, Python ETL"), sub.choices["all"]):
+        p.add_argument("--skip-dbt", action="store_true")
+        p.add_argument("--skip-spark", action="store_true")
+        p.add_argument("--skip-etl", action="store_true")
+        p.add_argument("--master", default=None, help="Spark master (default local[1])")
+    add("apply", cmd_apply, "render feature_store.yaml and register definitions")
+    for p in (add("materialize", cmd_materialize, "incremental load into the online store"), sub.choices["all"]):
+        p.add_argument("--end", type=datetime.fromisoformat, default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = _settings(args)
+    try:
+        summary = args.func(settings, args)
+    except Exception as exc:  # noqa: BLE001 - one clear line for operators, details below
+        print(f"feature-store-cli {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.command}: {summary}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

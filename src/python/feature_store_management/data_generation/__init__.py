@@ -1,0 +1,1 @@
+"""Seeded synthetic raw data (transactions with fraud signal, customers with churn signal)."""

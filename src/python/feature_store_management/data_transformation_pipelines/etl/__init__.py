@@ -1,0 +1,1 @@
+"""Small Python ETL scripts."""

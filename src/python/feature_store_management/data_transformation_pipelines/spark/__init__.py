@@ -1,0 +1,1 @@
+"""Spark jobs for the heavy windowed aggregates."""

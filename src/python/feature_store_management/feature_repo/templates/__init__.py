@@ -1,0 +1,1 @@
+"""feature_store.yaml templates, one per profile."""

@@ -1,0 +1,41 @@
+"""Shared fixtures: settings per profile with unique names so parallel runs never collide."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from feature_store_management.settings import FeatureStoreSettings
+from mlops_common.settings import PlatformSettings, Profile
+
+from feature_store_management.tests.support import PG_DSN, REDIS_URL, AS_OF, SettingsFactory
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> SettingsFactory:
+    """``make_settings(profile, **overrides)``: isolated home, schemas and Feast project."""
+
+    def make(profile: Profile = Profile.EMBEDDED, **overrides: object) -> FeatureStoreSettings:
+        suffix = uuid.uuid4().hex[:10]
+        values: dict[str, object] = {
+            "platform": PlatformSettings(
+                profile=profile,
+                home=tmp_path / f"home_{profile.value}",
+                postgres_dsn=PG_DSN,
+                redis_url=REDIS_URL,
+            ),
+            "project": f"t_{suffix}",
+            "raw_schema": f"raw_{suffix}",
+            "warehouse_schema": f"wh_{suffix}",
+            "feature_schema": f"feat_{suffix}",
+            "n_users": 150,
+            "n_transactions": 1500,
+            "days": 30,
+            "as_of": AS_OF,
+        }
+        values.update(overrides)
+        return FeatureStoreSettings(**values)
+
+    return make
