@@ -119,7 +119,9 @@ class BaseModelTrainer(ABC):
         return self.data_contract.validate_frame(frame)
 
     def preprocess(self) -> Pipeline:
-        return Pipeline([("preprocess", self.build_preprocessor()), ("model", self.build_estimator())])
+        return Pipeline(
+            [("preprocess", self.build_preprocessor()), ("model", self.build_estimator())]
+        )
 
     def split(self, frame: pd.DataFrame) -> Split:
         """Deterministic stratified split: the same data always yields the same holdout."""
@@ -151,7 +153,10 @@ class BaseModelTrainer(ABC):
         onnx_bytes = pipeline_to_onnx(pipeline, self.contract)
         prepared = self.features(holdout)
         gate_frame = pd.concat(
-            [prepared, with_missing_and_unseen(prepared, self.contract, seed=self.settings.random_seed)],
+            [
+                prepared,
+                with_missing_and_unseen(prepared, self.contract, seed=self.settings.random_seed),
+            ],
             ignore_index=True,
         )
         report = check_parity(
@@ -193,7 +198,10 @@ class BaseModelTrainer(ABC):
             tmp_path = Path(tmp)
             proba = pipeline.predict_proba(self.features(split.holdout))[:, 1]
             for path in save_plots(
-                self.labels(split.holdout), proba, tmp_path / "plots", self.settings.decision_threshold
+                self.labels(split.holdout),
+                proba,
+                tmp_path / "plots",
+                self.settings.decision_threshold,
             ):
                 mlflow.log_artifact(str(path), artifact_path="plots")
             onnx_dir = tmp_path / Path(ONNX_ARTIFACT_PATH).parent
@@ -269,7 +277,9 @@ class BaseModelTrainer(ABC):
             version = None
             if self.settings.register_model:
                 version = step("register", self.register, model_uri)
-                self.say(f"registered {self.name} version {version} as '{self.contract.challenger_alias}'")
+                self.say(
+                    f"registered {self.name} version {version} as '{self.contract.challenger_alias}'"
+                )
             mlflow.set_tag("stage", "done")
         return TrainingResult(
             registered_model_name=self.name,

@@ -148,15 +148,11 @@ class OnnxScorer:
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(
-            onnx_bytes, options, providers=["CPUExecutionProvider"]
-        )
+        self.session = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
         self.contract = contract
 
     def positive_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        (proba,) = self.session.run(
-            [OUTPUT_PROBABILITIES], onnx_inputs(frame, self.contract)
-        )
+        (proba,) = self.session.run([OUTPUT_PROBABILITIES], onnx_inputs(frame, self.contract))
         return np.asarray(proba, dtype=np.float64)[:, POSITIVE_CLASS_COLUMN]
 
 

@@ -9,7 +9,7 @@ with a file offline store and a few hundred seeded users so training tests run i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ from mlops_common.contracts.features import CHURN, FRAUD, USER_ENTITY, USER_JOIN
 CATEGORIES = ["grocery", "travel", "electronics", "gaming", "fuel"]
 COUNTRIES = ["DE", "FR", "US", "NL", "BR"]
 PLANS = ["basic", "standard", "premium"]
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -94,17 +94,20 @@ def _write_data(data: Path, users: int, seed: int) -> dict[str, pd.DataFrame]:
     n = len(rows)
     amount = rng.gamma(2.0, 40.0, n) * np.where(rng.random(n) < 0.15, 6.0, 1.0)
     country = np.where(
-        rng.random(n) < 0.8, profile.set_index(USER_JOIN_KEY).loc[rows, "home_country"],
+        rng.random(n) < 0.8,
+        profile.set_index(USER_JOIN_KEY).loc[rows, "home_country"],
         rng.choice(COUNTRIES, n),
     )
     hour = rng.integers(0, 24, n)
     ratio = amount / avg7[rows - 1]
-    foreign = (country != profile.set_index(USER_JOIN_KEY).loc[rows, "home_country"].to_numpy())
+    foreign = country != profile.set_index(USER_JOIN_KEY).loc[rows, "home_country"].to_numpy()
     logit = -3.0 + 1.2 * np.log1p(ratio) + 1.5 * foreign + 1.0 * (hour < 5)
     fraud = pd.DataFrame(
         {
             USER_JOIN_KEY: rows,
-            "event_timestamp": [T0 + timedelta(days=1, minutes=int(m)) for m in rng.integers(0, 10_000, n)],
+            "event_timestamp": [
+                T0 + timedelta(days=1, minutes=int(m)) for m in rng.integers(0, 10_000, n)
+            ],
             "amount": amount,
             "merchant_category": rng.choice(CATEGORIES, n),
             "country": country,
@@ -143,7 +146,9 @@ def _definitions(data: Path) -> list[object]:
 
     def source(name: str) -> FileSource:
         return FileSource(
-            name=f"{name}_source", path=str(data / f"{name}.parquet"), timestamp_field="event_timestamp"
+            name=f"{name}_source",
+            path=str(data / f"{name}.parquet"),
+            timestamp_field="event_timestamp",
         )
 
     profile = FeatureView(

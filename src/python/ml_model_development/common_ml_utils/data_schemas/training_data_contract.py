@@ -67,7 +67,9 @@ class TrainingDataContract(BaseModel):
                 if not (ptypes.is_object_dtype(col) or ptypes.is_string_dtype(col)):
                     found.append(f"feature '{spec.name}' must be string, got {col.dtype}")
             elif not ptypes.is_numeric_dtype(col) or ptypes.is_bool_dtype(col):
-                found.append(f"feature '{spec.name}' must be numeric ({spec.dtype}), got {col.dtype}")
+                found.append(
+                    f"feature '{spec.name}' must be numeric ({spec.dtype}), got {col.dtype}"
+                )
         for name in frame.columns:
             if name in self.leakage_columns:
                 found.append(f"leakage column '{name}' present: it is known only after the label")
