@@ -31,9 +31,8 @@ def platform(mlops_home: Path) -> PlatformSettings:
 
 
 @pytest.fixture(autouse=True)
-def _no_stray_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never read a developer's .env / TRAINING_* and never write ./mlruns."""
+def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read a developer's TRAINING_* / MLOPS_* settings or tracking URI."""
     for key in list(os.environ):
         if key.startswith(("TRAINING_", "MLOPS_")) or key == "MLFLOW_TRACKING_URI":
             monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)

@@ -22,6 +22,7 @@ from feast import (
     Field,
     FileSource,
     RequestSource,
+    ValueType,
 )
 from feast.on_demand_feature_view import on_demand_feature_view
 from feast.types import Float64, Int64, String
@@ -141,7 +142,7 @@ def fraud_request_features(inputs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _definitions(data: Path) -> list[object]:
-    user = Entity(name=USER_ENTITY, join_keys=[USER_JOIN_KEY])
+    user = Entity(name=USER_ENTITY, join_keys=[USER_JOIN_KEY], value_type=ValueType.INT64)
     ttl = timedelta(days=3650)
 
     def source(name: str) -> FileSource:

@@ -18,8 +18,8 @@ def test_nested_hyperparameters_from_env(monkeypatch: pytest.MonkeyPatch) -> Non
     assert settings.promotion_margin == 0.02
 
 
-def test_dotenv_file_is_read(tmp_path: Path) -> None:
-    # conftest chdirs into tmp_path, where pydantic-settings looks for .env
+def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # pydantic-settings reads .env from the working directory
     (tmp_path / ".env").write_text(
         "TRAINING_HYPERPARAMETERS__NUM_LEAVES=63\nTRAINING_TEST_SIZE=0.3\n"
     )
