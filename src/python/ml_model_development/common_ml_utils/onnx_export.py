@@ -1,21 +1,32 @@
-"""Export gradient-boosted models to ONNX and refuse any export that disagrees with the model.
+"""Export the whole inference path (preprocessing + booster) as one ONNX graph, with a gate.
 
-Serving runs ONNX Runtime (12-28x faster per row than the native libraries), so an ONNX
-graph that scores differently from the trained model would silently change production
-decisions: every export goes through :func:`check_parity` before it may be registered.
+Serving runs ONNX Runtime (12-28x faster per row than the native libraries) on the graph
+described by ``mlops_common.contracts.onnx_signature``: one ``[N, 1]`` input per feature and
+outputs ``label`` / ``probabilities``. Category encoding is inside the graph so services never
+re-implement it. A graph that scores differently from the trained model would silently change
+production decisions, so every export goes through :func:`check_parity` before registration.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
 import onnxruntime as ort
-from onnxmltools.convert import convert_lightgbm, convert_xgboost
-from onnxmltools.convert.common.data_types import FloatTensorType
+import pandas as pd
+from sklearn.pipeline import Pipeline
 
-# onnxmltools' booster converters accept target_opset <= 15.
-BOOSTER_OPSET = 15
+from mlops_common.contracts.features import ModelContract
+from mlops_common.contracts.onnx_signature import (
+    OUTPUT_LABEL,
+    OUTPUT_PROBABILITIES,
+    POSITIVE_CLASS_COLUMN,
+    input_spec,
+)
+
+# skl2onnx needs these for a Pipeline holding a ColumnTransformer and a booster.
+TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
 
 
 class ParityError(AssertionError):
@@ -33,46 +44,151 @@ class ParityReport:
         return self.max_abs_diff <= self.tolerance
 
 
-def booster_to_onnx(model: object, n_features: int, name: str = "model") -> bytes:
-    """Convert a fitted ``XGBClassifier`` or ``LGBMClassifier`` to serialized ONNX."""
-    initial_types = [("features", FloatTensorType([None, n_features]))]
-    kind = type(model).__module__.split(".")[0]
-    if kind == "xgboost":
-        onx = convert_xgboost(
-            model, name=name, initial_types=initial_types, target_opset=BOOSTER_OPSET
-        )
-    elif kind == "lightgbm":
-        onx = convert_lightgbm(
-            model, name=name, initial_types=initial_types, target_opset=BOOSTER_OPSET, zipmap=False
-        )
-    else:
-        raise TypeError(
-            f"no ONNX converter for {type(model).__name__}; expected XGBoost or LightGBM"
-        )
+_registered = False
+
+
+def register_booster_converters() -> None:
+    """Teach skl2onnx to convert XGBoost and LightGBM classifiers inside a Pipeline."""
+    global _registered
+    if _registered:
+        return
+    from lightgbm import LGBMClassifier
+    from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
+    from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
+    from skl2onnx import update_registered_converter
+    from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
+    from xgboost import XGBClassifier
+
+    options = {"nocl": [True, False], "zipmap": [True, False, "columns"]}
+    update_registered_converter(
+        XGBClassifier,
+        "XGBoostXGBClassifier",
+        calculate_linear_classifier_output_shapes,
+        convert_xgboost,
+        options=options,
+    )
+    update_registered_converter(
+        LGBMClassifier,
+        "LightGbmLGBMClassifier",
+        calculate_linear_classifier_output_shapes,
+        convert_lightgbm,
+        options=options,
+    )
+    _registered = True
+
+
+def pipeline_to_onnx(
+    pipeline: Pipeline, contract: ModelContract, metadata: dict[str, str] | None = None
+) -> bytes:
+    """Convert a fitted ``Pipeline(preprocessor, booster)`` to serialized ONNX."""
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    register_booster_converters()
+    initial_types = [
+        (name, StringTensorType([None, 1]) if kind == "string" else FloatTensorType([None, 1]))
+        for name, kind in input_spec(contract).items()
+    ]
+    onx = convert_sklearn(
+        pipeline,
+        name=contract.registered_model_name,
+        initial_types=initial_types,
+        target_opset=TARGET_OPSET,
+        options={id(pipeline.steps[-1][1]): {"zipmap": False}},
+    )
+    outputs = [o.name for o in onx.graph.output]
+    if outputs != [OUTPUT_LABEL, OUTPUT_PROBABILITIES]:
+        raise ValueError(f"ONNX outputs {outputs} do not follow the signature contract")
+    for key, value in {
+        "registered_model_name": contract.registered_model_name,
+        "feature_service": contract.feature_service,
+        **(metadata or {}),
+    }.items():
+        entry = onx.metadata_props.add()
+        entry.key, entry.value = key, str(value)
     return onx.SerializeToString()
 
 
-def onnx_positive_proba(onnx_bytes: bytes, features: np.ndarray) -> np.ndarray:
-    """Probability of the positive class from an ONNX classifier graph."""
-    session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    input_name = session.get_inputs()[0].name
-    outputs = session.run(None, {input_name: features.astype(np.float32)})
-    proba = outputs[1]
-    if isinstance(proba, list):  # ZipMap output: list of {label: prob}
-        return np.array([row[1] for row in proba], dtype=np.float64)
-    return np.asarray(proba, dtype=np.float64)[:, 1]
+def signature_document(contract: ModelContract, metadata: dict[str, str] | None = None) -> str:
+    """``signature.json``: inputs, outputs and provenance, logged next to the graph."""
+    doc = {
+        "registered_model_name": contract.registered_model_name,
+        "feature_service": contract.feature_service,
+        "inputs": [
+            {"name": name, "dtype": kind, "shape": [None, 1]}
+            for name, kind in input_spec(contract).items()
+        ],
+        "outputs": [
+            {"name": OUTPUT_LABEL, "dtype": "int64", "shape": [None]},
+            {"name": OUTPUT_PROBABILITIES, "dtype": "float32", "shape": [None, 2]},
+        ],
+        "positive_class_column": POSITIVE_CLASS_COLUMN,
+        "defaults": contract.defaults(),
+        **(metadata or {}),
+    }
+    return json.dumps(doc, indent=2)
+
+
+def onnx_inputs(frame: pd.DataFrame, contract: ModelContract) -> dict[str, np.ndarray]:
+    """Feed dict for ONNX Runtime from a frame prepared with ``prepare_frame``."""
+    feeds: dict[str, np.ndarray] = {}
+    for name, kind in input_spec(contract).items():
+        values = frame[name].to_numpy()
+        if kind == "string":
+            feeds[name] = values.astype(object).reshape(-1, 1)
+        else:
+            feeds[name] = values.astype(np.float32).reshape(-1, 1)
+    return feeds
+
+
+class OnnxScorer:
+    """A reusable ONNX Runtime session returning positive-class probabilities."""
+
+    def __init__(self, onnx_bytes: bytes, contract: ModelContract, threads: int = 0) -> None:
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+        self.contract = contract
+
+    def positive_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        (proba,) = self.session.run([OUTPUT_PROBABILITIES], onnx_inputs(frame, self.contract))
+        return np.asarray(proba, dtype=np.float64)[:, POSITIVE_CLASS_COLUMN]
 
 
 def check_parity(
-    model: object, onnx_bytes: bytes, features: np.ndarray, tolerance: float = 1e-5
+    pipeline: Pipeline,
+    onnx_bytes: bytes,
+    frame: pd.DataFrame,
+    contract: ModelContract,
+    tolerance: float = 1e-5,
 ) -> ParityReport:
     """Compare native ``predict_proba`` with ONNX Runtime; raise :class:`ParityError` on drift."""
-    native = np.asarray(model.predict_proba(features), dtype=np.float64)[:, 1]  # type: ignore[attr-defined]
-    onnx = onnx_positive_proba(onnx_bytes, features)
-    report = ParityReport(len(features), float(np.max(np.abs(native - onnx))), tolerance)
+    native = np.asarray(pipeline.predict_proba(frame), dtype=np.float64)[:, 1]
+    onnx = OnnxScorer(onnx_bytes, contract).positive_proba(frame)
+    report = ParityReport(len(frame), float(np.max(np.abs(native - onnx))), tolerance)
     if not report.ok:
         raise ParityError(
             f"ONNX export disagrees with the model: max |diff| {report.max_abs_diff:.2e} "
-            f"over {report.rows} rows > tolerance {tolerance:.0e}"
+            f"over {report.rows} rows > tolerance {tolerance:.0e}; not registering"
         )
     return report
+
+
+def with_missing_and_unseen(
+    frame: pd.DataFrame, contract: ModelContract, fraction: float = 0.1, seed: int = 0
+) -> pd.DataFrame:
+    """A copy of a prepared holdout where some values are NaN and some categories unseen.
+
+    The parity gate must hold on what production sends, which includes both.
+    """
+    rng = np.random.default_rng(seed)
+    out = frame.copy()
+    n = len(out)
+    for spec in contract.features:
+        rows = rng.random(n) < fraction
+        if spec.dtype == "string":
+            out.loc[rows, spec.name] = "__unseen_category__"
+        else:
+            out.loc[rows, spec.name] = np.float32(np.nan)
+    return out

@@ -1,0 +1,100 @@
+"""Training command line (packaged as the ``trainer`` PEX; Airflow and the quickstart run it).
+
+    trainer train fraud|churn [--promote] [--no-register]
+    trainer evaluate fraud|churn        (alias: promote)
+    trainer predict-batch fraud|churn --entities PATH --output PATH [--engine auto|native|onnx]
+
+Progress lines go to stderr; the last stdout line is one JSON object describing the result.
+Settings come from ``TRAINING_*`` / ``MLOPS_*`` environment variables or ``.env``. Exit codes:
+0 ok, 2 bad configuration or data (message says what to fix), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from ml_model_development import models
+from ml_model_development.common_ml_utils.base_model_trainer import BaseModelTrainer
+from ml_model_development.common_ml_utils.data_loading import LabelTableError
+from ml_model_development.common_ml_utils.data_schemas.training_data_contract import (
+    TrainingDataError,
+)
+from ml_model_development.common_ml_utils.feature_store_client import FeatureStoreError
+from ml_model_development.common_ml_utils.onnx_export import ParityError
+from ml_model_development.common_ml_utils.settings import ConfigError
+
+# Explicit imports so Pants packages every model; discovery below keeps the CLI generic.
+from ml_model_development.models.customer_churn_lightgbm import train as _churn  # noqa: F401
+from ml_model_development.models.fraud_detection_xgboost import train as _fraud  # noqa: F401
+
+
+def discover_trainers() -> dict[str, type[BaseModelTrainer]]:
+    """``{cli_name: trainer}`` for every ``models/<project>/train.py`` with ``TRAINER``."""
+    found: dict[str, type[BaseModelTrainer]] = {}
+    for info in pkgutil.iter_modules(models.__path__):
+        try:
+            module = importlib.import_module(f"{models.__name__}.{info.name}.train")
+        except ModuleNotFoundError:
+            continue
+        trainer = getattr(module, "TRAINER", None)
+        if trainer is not None:
+            found[module.CLI_NAME] = trainer
+            found[trainer.contract.use_case] = trainer
+    return found
+
+
+def _parser(names: list[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trainer", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train, export (parity gate), log and register")
+    train.add_argument("model", choices=names)
+    train.add_argument("--promote", action="store_true", help="run evaluate/promote after")
+    train.add_argument("--no-register", action="store_true", help="log only")
+    for name in ("evaluate", "promote"):
+        p = sub.add_parser(name, help="challenger vs champion on the same holdout")
+        p.add_argument("model", choices=names)
+    batch = sub.add_parser("predict-batch", help="score entity rows with the champion")
+    batch.add_argument("model", choices=names)
+    batch.add_argument("--entities", type=Path, required=True, help="parquet entity rows")
+    batch.add_argument("--output", type=Path, required=True, help="parquet to write")
+    batch.add_argument("--engine", choices=["auto", "native", "onnx"], default=None)
+    batch.add_argument("--alias", default=None, help="registry alias (default champion)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ml_model_development.common_ml_utils.batch_scoring import score_batch
+    from ml_model_development.common_ml_utils.promotion import evaluate_and_promote
+    from ml_model_development.common_ml_utils.settings import load_settings
+
+    trainers = discover_trainers()
+    args = _parser(sorted(trainers)).parse_args(argv)
+    cls = trainers[args.model]
+    try:
+        overrides = {"register_model": False} if getattr(args, "no_register", False) else {}
+        trainer = cls(settings=load_settings(cls.settings_class, **overrides))
+        if args.command == "train":
+            result: dict = asdict(trainer.run())
+            if args.promote and result["model_version"] is not None:
+                result["promotion"] = asdict(evaluate_and_promote(trainer))
+        elif args.command in ("evaluate", "promote"):
+            result = asdict(evaluate_and_promote(trainer))
+        else:
+            result = asdict(
+                score_batch(trainer, args.entities, args.output, args.engine, args.alias)
+            )
+    except (ConfigError, TrainingDataError, LabelTableError, FeatureStoreError, ParityError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

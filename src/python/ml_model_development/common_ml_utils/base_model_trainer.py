@@ -1,0 +1,292 @@
+"""The abstract trainer every model project inherits (the seed's ``base_model_trainer.py``).
+
+:meth:`BaseModelTrainer.run` is a template method: load → validate → preprocess → split →
+fit → evaluate → export (ONNX + parity gate) → log → register. A model project supplies only
+what differs (contract, settings class, data loading, preprocessor, estimator); everything
+else (data contract, metrics and plots, MLflow logging, ONNX export, registry aliases) is
+shared, so a third model is one new folder. Export runs before registration on purpose: the
+parity gate must be able to refuse a version before it exists in the registry.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Literal, TextIO
+
+import mlflow
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from ml_model_development.common_ml_utils import mlflow_utils
+from ml_model_development.common_ml_utils.data_schemas.training_data_contract import (
+    TrainingDataContract,
+)
+from ml_model_development.common_ml_utils.evaluation_utils import (
+    classification_metrics,
+    save_plots,
+)
+from ml_model_development.common_ml_utils.onnx_export import (
+    ParityReport,
+    check_parity,
+    pipeline_to_onnx,
+    signature_document,
+    with_missing_and_unseen,
+)
+from ml_model_development.common_ml_utils.preprocessing import prepare_frame
+from ml_model_development.common_ml_utils.settings import TrainingSettings, load_settings
+from mlops_common.contracts.features import ModelContract
+from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH, SIGNATURE_ARTIFACT_PATH
+from mlops_common.settings import PlatformSettings
+
+NATIVE_MODEL_NAME = "model"  # MLflow logged-model name of the sklearn Pipeline
+
+
+@dataclass
+class TrainingResult:
+    """What one training run produced (printed as JSON by the CLI)."""
+
+    registered_model_name: str
+    run_id: str
+    model_version: str | None
+    metrics: dict[str, float]
+    parity_max_abs_diff: float
+    parity_rows: int
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Split:
+    train: pd.DataFrame
+    holdout: pd.DataFrame
+
+
+def trusted_types(pipeline: Pipeline) -> list[str]:
+    """Types of our own fitted pipeline that skops (MLflow's sklearn format) must trust."""
+    import skops.io
+
+    return skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
+
+
+class BaseModelTrainer(ABC):
+    """Template for training, evaluating, exporting and registering one binary classifier."""
+
+    contract: ClassVar[ModelContract]
+    settings_class: ClassVar[type[TrainingSettings]] = TrainingSettings
+    # Which engine scores large batches fastest for this booster (measured when "auto").
+    preferred_batch_engine: ClassVar[Literal["native", "onnx"]] = "onnx"
+
+    def __init__(
+        self,
+        settings: TrainingSettings | None = None,
+        platform: PlatformSettings | None = None,
+        stream: TextIO | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else load_settings(self.settings_class)
+        self.platform = platform if platform is not None else PlatformSettings()
+        self.stream = stream if stream is not None else sys.stderr
+        self.data_contract = TrainingDataContract(contract=self.contract)
+
+    # -- what a model project supplies ------------------------------------------------------
+    @abstractmethod
+    def load(self) -> pd.DataFrame:
+        """Training frame: contract features + label (usually via the feature service)."""
+
+    @abstractmethod
+    def build_preprocessor(self) -> ColumnTransformer:
+        """Model-specific preprocessing (category encoding); must be ONNX-convertible."""
+
+    @abstractmethod
+    def build_estimator(self) -> object:
+        """An unfitted XGBoost/LightGBM sklearn classifier from ``settings.hyperparameters``."""
+
+    # -- shared steps -----------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.contract.registered_model_name
+
+    def say(self, message: str) -> None:
+        print(f"[{self.contract.use_case}] {message}", file=self.stream, flush=True)
+
+    def validate(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return self.data_contract.validate_frame(frame)
+
+    def preprocess(self) -> Pipeline:
+        return Pipeline(
+            [("preprocess", self.build_preprocessor()), ("model", self.build_estimator())]
+        )
+
+    def split(self, frame: pd.DataFrame) -> Split:
+        """Deterministic stratified split: the same data always yields the same holdout."""
+        train, holdout = train_test_split(
+            frame,
+            test_size=self.settings.test_size,
+            random_state=self.settings.random_seed,
+            stratify=frame[self.contract.label],
+        )
+        return Split(train.reset_index(drop=True), holdout.reset_index(drop=True))
+
+    def features(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return prepare_frame(frame, self.contract)
+
+    def labels(self, frame: pd.DataFrame) -> np.ndarray:
+        return frame[self.contract.label].astype(int).to_numpy()
+
+    def fit(self, pipeline: Pipeline, train: pd.DataFrame) -> Pipeline:
+        return pipeline.fit(self.features(train), self.labels(train))
+
+    def evaluate(self, pipeline: Pipeline, holdout: pd.DataFrame) -> dict[str, float]:
+        proba = pipeline.predict_proba(self.features(holdout))[:, 1]
+        return classification_metrics(
+            self.labels(holdout), proba, threshold=self.settings.decision_threshold
+        )
+
+    def export(self, pipeline: Pipeline, holdout: pd.DataFrame) -> tuple[bytes, ParityReport]:
+        """ONNX graph of the whole pipeline, checked on the holdout + missing/unseen values."""
+        onnx_bytes = pipeline_to_onnx(pipeline, self.contract)
+        prepared = self.features(holdout)
+        gate_frame = pd.concat(
+            [
+                prepared,
+                with_missing_and_unseen(prepared, self.contract, seed=self.settings.random_seed),
+            ],
+            ignore_index=True,
+        )
+        report = check_parity(
+            pipeline, onnx_bytes, gate_frame, self.contract, self.settings.parity_tolerance
+        )
+        return onnx_bytes, report
+
+    def params(self) -> dict[str, object]:
+        hp = {f"hp_{k}": v for k, v in self.settings.hyperparameters.model_dump().items()}
+        return {
+            **hp,
+            "feature_service": self.contract.feature_service,
+            "features": ",".join(self.contract.feature_names),
+            "test_size": self.settings.test_size,
+            "random_seed": self.settings.random_seed,
+            "decision_threshold": self.settings.decision_threshold,
+        }
+
+    def log(
+        self,
+        pipeline: Pipeline,
+        split: Split,
+        metrics: dict[str, float],
+        onnx_bytes: bytes,
+        parity: ParityReport,
+    ) -> str:
+        """Params, metrics, plots, native model and ONNX graph + signature into the run."""
+        mlflow.log_params(self.params())
+        mlflow.log_params({"train_rows": len(split.train), "holdout_rows": len(split.holdout)})
+        mlflow.log_metrics({**metrics, "parity_max_abs_diff": parity.max_abs_diff})
+        mlflow.set_tags(
+            {
+                "feature_service": self.contract.feature_service,
+                "registered_model_name": self.name,
+                "onnx_artifact": ONNX_ARTIFACT_PATH,
+            }
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp_path = Path(tmp)
+            proba = pipeline.predict_proba(self.features(split.holdout))[:, 1]
+            for path in save_plots(
+                self.labels(split.holdout),
+                proba,
+                tmp_path / "plots",
+                self.settings.decision_threshold,
+            ):
+                mlflow.log_artifact(str(path), artifact_path="plots")
+            onnx_dir = tmp_path / Path(ONNX_ARTIFACT_PATH).parent
+            onnx_dir.mkdir()
+            (tmp_path / ONNX_ARTIFACT_PATH).write_bytes(onnx_bytes)
+            (tmp_path / SIGNATURE_ARTIFACT_PATH).write_text(
+                signature_document(
+                    self.contract,
+                    {"parity_max_abs_diff": f"{parity.max_abs_diff:.3e}", "run_id": self.run_id},
+                )
+            )
+            mlflow.log_artifacts(str(onnx_dir), artifact_path=str(Path(ONNX_ARTIFACT_PATH).parent))
+        info = mlflow.sklearn.log_model(
+            pipeline,
+            name=NATIVE_MODEL_NAME,
+            pip_requirements=self.pip_requirements(),
+            skops_trusted_types=trusted_types(pipeline),
+        )
+        return info.model_uri
+
+    def pip_requirements(self) -> list[str]:
+        """Pinned at the versions that trained the model (skips MLflow's slow inference)."""
+        from importlib.metadata import version
+
+        packages = ["scikit-learn", "pandas", "numpy", self.booster_distribution()]
+        return [f"{p}=={version(p)}" for p in packages]
+
+    def booster_distribution(self) -> str:
+        module = type(self.build_estimator()).__module__.split(".")[0]
+        return "xgboost-cpu" if module == "xgboost" else module
+
+    def register(self, model_uri: str) -> str:
+        return mlflow_utils.register(
+            model_uri,
+            self.name,
+            self.contract.challenger_alias,
+            tags={"run_id": self.run_id, "feature_service": self.contract.feature_service},
+        )
+
+    # -- the template method ----------------------------------------------------------------
+    def load_validated(self) -> pd.DataFrame:
+        return self.validate(self.load())
+
+    def run(self) -> TrainingResult:
+        timings: dict[str, float] = {}
+
+        def step(label: str, fn, *args):
+            started = time.monotonic()
+            self.say(f"{label} ...")
+            out = fn(*args)
+            timings[label] = round(time.monotonic() - started, 3)
+            self.say(f"{label} done in {timings[label]:.2f}s")
+            return out
+
+        uri = mlflow_utils.configure(self.platform)
+        self.say(f"tracking at {uri}")
+        frame = step("load", self.load)
+        self.say(f"{len(frame)} rows from feature service {self.contract.feature_service}")
+        frame = step("validate", self.validate, frame)
+        pipeline = step("preprocess", self.preprocess)
+        split = step("split", self.split, frame)
+        pipeline = step("fit", self.fit, pipeline, split.train)
+        metrics = step("evaluate", self.evaluate, pipeline, split.holdout)
+        self.say(", ".join(f"{k}={metrics[k]:.4f}" for k in ("roc_auc", "pr_auc")))
+        experiment = self.settings.experiment_name or self.name
+        experiment_id = mlflow_utils.ensure_experiment(experiment, self.platform)
+        with mlflow.start_run(experiment_id=experiment_id) as run:
+            self.run_id = run.info.run_id
+            mlflow.set_tag("stage", "export")
+            onnx_bytes, parity = step("export", self.export, pipeline, split.holdout)
+            self.say(f"parity max |diff| {parity.max_abs_diff:.2e} over {parity.rows} rows")
+            model_uri = step("log", self.log, pipeline, split, metrics, onnx_bytes, parity)
+            version = None
+            if self.settings.register_model:
+                version = step("register", self.register, model_uri)
+                self.say(
+                    f"registered {self.name} version {version} as '{self.contract.challenger_alias}'"
+                )
+            mlflow.set_tag("stage", "done")
+        return TrainingResult(
+            registered_model_name=self.name,
+            run_id=self.run_id,
+            model_version=version,
+            metrics=metrics,
+            parity_max_abs_diff=parity.max_abs_diff,
+            parity_rows=parity.rows,
+            timings_s=timings,
+        )

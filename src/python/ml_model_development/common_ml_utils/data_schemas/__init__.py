@@ -1,0 +1,1 @@
+"""Schemas that training data must satisfy before any fitting."""

@@ -1,0 +1,85 @@
+"""Training settings every model project extends (the seed's ``config.py`` with BaseSettings).
+
+All trainers read ``TRAINING_*`` variables (and ``.env``) as the seed design shows; nested
+hyperparameters use ``__`` (``TRAINING_HYPERPARAMETERS__N_ESTIMATORS=200``). A model project
+subclasses :class:`TrainingSettings` and narrows ``hyperparameters`` to its own model, whose
+``extra="forbid"`` turns a mistyped hyperparameter into an error instead of a silent default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import SettingsConfigDict
+
+from mlops_common.settings import MlopsBaseSettings, PlatformSettings
+
+
+class ConfigError(ValueError):
+    """Settings could not be built; the message names each bad variable and what to change."""
+
+
+class Hyperparameters(BaseModel):
+    """Base for per-model hyperparameters: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TrainingSettings(MlopsBaseSettings):
+    """Settings shared by every trainer; env prefix ``TRAINING_``."""
+
+    model_config = SettingsConfigDict(env_prefix="TRAINING_")
+
+    feature_repo_path: Path | None = Field(
+        default=None,
+        description="Feast repo with the model's feature service; default $MLOPS_HOME/feature_repo.",
+    )
+    labels_path: Path | None = Field(
+        default=None,
+        description=(
+            "Parquet entity/label table (join key, event_timestamp, label, request features);"
+            " default $MLOPS_HOME/labels/<use_case>_labels.parquet."
+        ),
+    )
+    experiment_name: str | None = Field(
+        default=None, description="MLflow experiment; default the registered model name."
+    )
+    test_size: float = Field(default=0.25, gt=0.0, lt=0.9)
+    random_seed: int = Field(default=42, ge=0)
+    decision_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    promotion_metric: Literal["roc_auc", "pr_auc"] = "roc_auc"
+    promotion_margin: float = Field(
+        default=0.001, ge=0.0, description="Challenger must beat the champion by this much."
+    )
+    parity_tolerance: float = Field(default=1e-5, gt=0.0, le=1e-3)
+    register_model: bool = Field(default=True, description="register the version (else log only)")
+    batch_engine: Literal["auto", "native", "onnx"] = "auto"
+    hyperparameters: Hyperparameters = Field(default_factory=Hyperparameters)
+
+    def resolve_feature_repo(self, platform: PlatformSettings) -> Path:
+        return self.feature_repo_path or platform.home / "feature_repo"
+
+    def resolve_labels_path(self, platform: PlatformSettings, use_case: str) -> Path:
+        return self.labels_path or platform.home / "labels" / f"{use_case}_labels.parquet"
+
+
+S = TypeVar("S", bound=TrainingSettings)
+
+
+def load_settings(cls: type[S], **overrides: object) -> S:
+    """Build settings from env/.env, turning pydantic's error into one readable message."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = [str(part) for part in err["loc"]]
+            env = "TRAINING_" + "__".join(part.upper() for part in loc)
+            lines.append(f"  {env}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError(
+            f"invalid training configuration for {cls.__name__}:\n"
+            + "\n".join(lines)
+            + "\nFix the variables above (environment or .env) and run again."
+        ) from None

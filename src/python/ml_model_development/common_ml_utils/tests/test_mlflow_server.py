@@ -1,0 +1,121 @@
+"""Servers profile: a real MLflow tracking server on loopback with a PostgreSQL backend.
+
+The fixture creates a database of its own (``mlflow_test_<random>``), starts the server as
+its own process group with job execution off (2 processes instead of ~10), and stops the
+group and drops the database afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import onnx
+import psycopg
+import pytest
+from mlflow.tracking import MlflowClient
+
+from ml_model_development.common_ml_utils import mlflow_utils
+from ml_model_development.common_ml_utils.promotion import evaluate_and_promote
+from ml_model_development.models.customer_churn_lightgbm.config import ChurnTrainingSettings
+from ml_model_development.models.customer_churn_lightgbm.train import CustomerChurnTrainer
+from mlops_common.contracts.features import CHURN
+from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
+from mlops_common.settings import PlatformSettings, Profile
+
+DSN = os.environ.get("MLOPS_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db = f"mlflow_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db}"')
+    server_root = DSN.split("://", 1)[1].rsplit("/", 1)[0]
+    backend = f"postgresql+psycopg://{server_root}/{db}"
+    tmp = tmp_path_factory.mktemp("mlflow_server")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "HOME": str(tmp),
+    }
+    log = (tmp / "server.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "mlflow", "server",
+            "--backend-store-uri", backend,
+            "--artifacts-destination", str(tmp / "artifacts"),
+            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        ],
+        env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{uri}/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"MLflow server did not start:\n{(tmp / 'server.log').read_text()[-3000:]}"
+                )
+            time.sleep(0.5)
+        yield uri
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+        with psycopg.connect(DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def test_train_register_and_promote_against_server(mlflow_server: str, mlops_home: Path) -> None:
+    platform = PlatformSettings(
+        home=mlops_home, profile=Profile.SERVERS, mlflow_tracking_uri=mlflow_server
+    )
+    assert mlflow_utils.tracking_uri(platform) == mlflow_server
+    settings = ChurnTrainingSettings(hyperparameters={"n_estimators": 20, "num_leaves": 7})
+    trainer = CustomerChurnTrainer(settings=settings, platform=platform)
+    result = trainer.run()
+    assert result.model_version == "1"  # versions are strings through the server
+    decision = evaluate_and_promote(CustomerChurnTrainer(settings=settings, platform=platform))
+    assert decision.promoted
+
+    client = MlflowClient(tracking_uri=mlflow_server, registry_uri=mlflow_server)
+    champion = client.get_model_version_by_alias(CHURN.registered_model_name, "champion")
+    assert str(champion.version) == "1" and champion.run_id == result.run_id
+    local = client.download_artifacts(result.run_id, ONNX_ARTIFACT_PATH, str(mlops_home))
+    assert [o.name for o in onnx.load(local).graph.output] == ["label", "probabilities"]
+    # the server, not the client, stored the artifacts (proxied artifact access)
+    run = client.get_run(result.run_id)
+    assert run.info.artifact_uri.startswith("mlflow-artifacts:")
+
+
+def test_servers_profile_defaults_to_local_server() -> None:
+    platform = PlatformSettings(profile=Profile.SERVERS)
+    assert mlflow_utils.tracking_uri(platform) == mlflow_utils.DEFAULT_SERVER_URI
+    assert mlflow_utils.tracking_uri(PlatformSettings()).startswith("sqlite:///")

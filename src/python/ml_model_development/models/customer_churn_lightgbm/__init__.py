@@ -1,0 +1,1 @@
+"""Customer-churn classifier: LightGBM on the ``customer_churn_v1`` feature service."""

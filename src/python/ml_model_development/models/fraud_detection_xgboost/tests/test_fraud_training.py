@@ -1,0 +1,141 @@
+"""End to end on the fixture Feast repo with SQLite MLflow under a temp MLOPS_HOME."""
+
+import json
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import onnx
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from ml_model_development import cli
+from ml_model_development.common_ml_utils.onnx_export import OnnxScorer
+from ml_model_development.common_ml_utils.preprocessing import prepare_frame
+from ml_model_development.models.fraud_detection_xgboost.config import FraudTrainingSettings
+from ml_model_development.models.fraud_detection_xgboost.data_loader import load
+from ml_model_development.models.fraud_detection_xgboost.evaluate import evaluate
+from ml_model_development.models.fraud_detection_xgboost.predict_batch import predict_batch
+from ml_model_development.models.fraud_detection_xgboost.train import FraudDetectionTrainer
+from mlops_common.contracts.features import FRAUD
+
+WEAK = {"n_estimators": 2, "max_depth": 1, "learning_rate": 0.05}
+STRONG = {"n_estimators": 40, "max_depth": 3}
+
+
+def trainer(platform, hp) -> FraudDetectionTrainer:
+    return FraudDetectionTrainer(
+        settings=FraudTrainingSettings(hyperparameters=hp), platform=platform
+    )
+
+
+def test_data_loader_joins_the_feature_service(platform) -> None:
+    frame = load(FraudTrainingSettings(), platform)
+    assert set(FRAUD.feature_names) <= set(frame.columns)
+    assert len(frame) == 1200 and frame[FRAUD.label].isin([0, 1]).all()
+    # on-demand feature computed by Feast from request + stored features
+    ratio = frame["amount"] / frame["txn_amount_avg_7d"].clip(lower=1.0)
+    assert np.allclose(frame["amount_to_avg_7d_ratio"], ratio)
+
+
+def test_train_register_promote_both_ways(platform, mlops_home: Path) -> None:
+    weak = trainer(platform, WEAK).run()
+    assert weak.model_version is not None and weak.parity_max_abs_diff <= 1e-5
+    first = evaluate(trainer(platform, WEAK))
+    assert first.promoted and first.reason == "no champion yet"
+
+    strong = trainer(platform, STRONG).run()
+    assert strong.metrics["roc_auc"] > weak.metrics["roc_auc"]
+    won = evaluate(trainer(platform, STRONG))
+    assert won.promoted and won.champion_version == weak.model_version
+    assert won.challenger_score > won.champion_score
+
+    worse = trainer(platform, WEAK).run()
+    lost = evaluate(trainer(platform, WEAK))
+    assert not lost.promoted and "<" in lost.reason
+
+    client = MlflowClient()
+    champion = client.get_model_version_by_alias(FRAUD.registered_model_name, "champion")
+    challenger = client.get_model_version_by_alias(FRAUD.registered_model_name, "challenger")
+    assert str(champion.version) == strong.model_version
+    assert str(challenger.version) == worse.model_version
+
+    # run layout: ONNX graph + signature beside the native model, params/metrics/plots logged
+    run = client.get_run(strong.run_id)
+    assert run.data.params["hp_n_estimators"] == "40"
+    assert run.data.metrics["roc_auc"] == pytest.approx(strong.metrics["roc_auc"])
+    assert run.data.tags["feature_service"] == "fraud_detection_v1"
+    listed = {a.path for a in client.list_artifacts(strong.run_id, "onnx")}
+    assert listed == {"onnx/model.onnx", "onnx/signature.json"}
+    assert {a.path for a in client.list_artifacts(strong.run_id, "plots")} >= {
+        "plots/roc_curve.png"
+    }
+    artifacts = Path(
+        mlflow.get_experiment(run.info.experiment_id).artifact_location.removeprefix("file://")
+    )
+    assert artifacts.is_relative_to(mlops_home)
+    assert not Path("mlruns").exists()
+
+    # published champion folder for services
+    folder = mlops_home / "models" / FRAUD.registered_model_name / "champion"
+    assert json.loads((folder / "version.json").read_text())["version"] == strong.model_version
+    signature = json.loads((folder / "signature.json").read_text())
+    assert [i["name"] for i in signature["inputs"]] == FRAUD.feature_names
+    graph = onnx.load(folder / "model.onnx")
+    assert [o.name for o in graph.graph.output] == ["label", "probabilities"]
+    row = prepare_frame(pd.DataFrame([FRAUD.defaults()]), FRAUD)
+    assert OnnxScorer((folder / "model.onnx").read_bytes(), FRAUD).positive_proba(row).shape == (1,)
+
+
+def test_batch_prediction_and_cli(platform, mlops_home: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("MLOPS_HOME", str(mlops_home))
+    monkeypatch.setenv("TRAINING_HYPERPARAMETERS__N_ESTIMATORS", "20")
+    monkeypatch.setenv("TRAINING_HYPERPARAMETERS__MAX_DEPTH", "3")
+    assert cli.main(["train", "fraud", "--promote"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["registered_model_name"] == FRAUD.registered_model_name
+    assert "promotion" in out and out["parity_max_abs_diff"] <= 1e-5
+
+    entities = pd.read_parquet(mlops_home / "labels" / "fraud_detection_labels.parquet")
+    entities_path = mlops_home / "to_score.parquet"
+    entities.drop(columns=[FRAUD.label]).head(300).to_parquet(entities_path)
+    output = mlops_home / "scored" / "fraud.parquet"
+    for engine in ("native", "onnx"):
+        assert (
+            cli.main(
+                [
+                    "predict-batch",
+                    "fraud",
+                    "--entities",
+                    str(entities_path),
+                    "--output",
+                    str(output),
+                    "--engine",
+                    engine,
+                ]
+            )
+            == 0
+        )
+        scored = pd.read_parquet(output)
+        assert len(scored) == 300 and scored["engine"].eq(engine).all()
+        assert scored["score"].between(0, 1).all()
+        champion = MlflowClient().get_model_version_by_alias(
+            FRAUD.registered_model_name, "champion"
+        )
+        assert scored["model_version"].eq(str(champion.version)).all()
+        assert scored["scored_at"].notna().all()
+    native = predict_batch(
+        entities_path,
+        mlops_home / "n.parquet",
+        FraudDetectionTrainer(
+            settings=FraudTrainingSettings(batch_engine="native"), platform=platform
+        ),
+    )
+    assert native.rows == 300
+
+
+def test_cli_reports_bad_config(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("TRAINING_HYPERPARAMETERS__MAX_DEPTH", "zero")
+    assert cli.main(["train", "fraud"]) == 2
+    assert "TRAINING_HYPERPARAMETERS__MAX_DEPTH" in capsys.readouterr().err

@@ -1,0 +1,244 @@
+"""TEST ONLY: a small Feast repo shaped like the feature store's, with learnable labels.
+
+The real repo (feature store component) lives under ``$MLOPS_HOME/feature_repo``; trainers
+only rely on its contract: feature views and services named as in
+``mlops_common.contracts.features`` and label tables. This fixture reproduces that contract
+with a file offline store and a few hundred seeded users so training tests run in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from feast import (
+    Entity,
+    FeatureService,
+    FeatureStore,
+    FeatureView,
+    Field,
+    FileSource,
+    RequestSource,
+    ValueType,
+)
+from feast.on_demand_feature_view import on_demand_feature_view
+from feast.types import Float64, Int64, String
+
+from mlops_common.contracts.features import CHURN, FRAUD, USER_ENTITY, USER_JOIN_KEY
+
+CATEGORIES = ["grocery", "travel", "electronics", "gaming", "fuel"]
+COUNTRIES = ["DE", "FR", "US", "NL", "BR"]
+PLANS = ["basic", "standard", "premium"]
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FixtureRepo:
+    repo_path: Path
+    fraud_labels: Path
+    churn_labels: Path
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _write_data(data: Path, users: int, seed: int) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    ids = np.arange(1, users + 1)
+    ts = pd.Series([T0] * users)
+    profile = pd.DataFrame(
+        {
+            USER_JOIN_KEY: ids,
+            "event_timestamp": ts,
+            "account_age_days": rng.integers(1, 3000, users),
+            "age": rng.integers(18, 85, users),
+            "home_country": rng.choice(COUNTRIES, users, p=[0.5, 0.2, 0.2, 0.05, 0.05]),
+            "plan": rng.choice(PLANS, users),
+            "monthly_fee": rng.choice([9.99, 19.99, 39.99], users),
+        }
+    )
+    avg7 = rng.gamma(2.0, 40.0, users)
+    txn = pd.DataFrame(
+        {
+            USER_JOIN_KEY: ids,
+            "event_timestamp": ts,
+            "txn_count_1h": rng.poisson(0.5, users),
+            "txn_count_24h": rng.poisson(4, users),
+            "txn_amount_sum_24h": rng.gamma(2.0, 100.0, users),
+            "txn_amount_avg_7d": avg7,
+            "txn_amount_max_7d": avg7 * rng.uniform(1.0, 4.0, users),
+            "distinct_categories_7d": rng.integers(1, 6, users),
+        }
+    )
+    activity = pd.DataFrame(
+        {
+            USER_JOIN_KEY: ids,
+            "event_timestamp": ts,
+            "logins_30d": rng.poisson(10, users),
+            "days_since_last_login": rng.integers(0, 60, users),
+            "support_contacts_90d": rng.poisson(1, users),
+            "spend_30d": rng.gamma(2.0, 50.0, users),
+            "txn_count_30d": rng.poisson(20, users),
+        }
+    )
+    # Some missing values in stored features, as real sources have.
+    activity.loc[rng.random(users) < 0.05, "spend_30d"] = np.nan
+    for name, frame in (("profile", profile), ("txn", txn), ("activity", activity)):
+        frame.to_parquet(data / f"{name}.parquet", index=False)
+
+    # Fraud labels: 3 transactions per user, fraud likely for large foreign night purchases.
+    rows = np.repeat(ids, 3)
+    n = len(rows)
+    amount = rng.gamma(2.0, 40.0, n) * np.where(rng.random(n) < 0.15, 6.0, 1.0)
+    country = np.where(
+        rng.random(n) < 0.8,
+        profile.set_index(USER_JOIN_KEY).loc[rows, "home_country"],
+        rng.choice(COUNTRIES, n),
+    )
+    hour = rng.integers(0, 24, n)
+    ratio = amount / avg7[rows - 1]
+    foreign = country != profile.set_index(USER_JOIN_KEY).loc[rows, "home_country"].to_numpy()
+    logit = -3.0 + 1.2 * np.log1p(ratio) + 1.5 * foreign + 1.0 * (hour < 5)
+    fraud = pd.DataFrame(
+        {
+            USER_JOIN_KEY: rows,
+            "event_timestamp": [
+                T0 + timedelta(days=1, minutes=int(m)) for m in rng.integers(0, 10_000, n)
+            ],
+            "amount": amount,
+            "merchant_category": rng.choice(CATEGORIES, n),
+            "country": country,
+            "hour_of_day": hour,
+            FRAUD.label: (rng.random(n) < _sigmoid(logit)).astype(int),
+        }
+    )
+    churn_logit = (
+        -1.0
+        + 0.06 * activity["days_since_last_login"].to_numpy()
+        - 0.15 * activity["logins_30d"].to_numpy()
+        + 0.5 * activity["support_contacts_90d"].to_numpy()
+        + 0.6 * (profile["plan"].to_numpy() == "basic")
+    )
+    churn = pd.DataFrame(
+        {
+            USER_JOIN_KEY: ids,
+            "event_timestamp": [T0 + timedelta(days=2)] * users,
+            CHURN.label: (rng.random(users) < _sigmoid(churn_logit)).astype(int),
+        }
+    )
+    return {"fraud": fraud, "churn": churn}
+
+
+def fraud_request_features(inputs: pd.DataFrame) -> pd.DataFrame:
+    """The on-demand features of ``fraud_detection_v1`` (same logic as the real repo)."""
+    out = pd.DataFrame()
+    out["amount_to_avg_7d_ratio"] = inputs["amount"] / inputs["txn_amount_avg_7d"].clip(lower=1.0)
+    out["is_foreign"] = (inputs["country"] != inputs["home_country"]).astype("int64")
+    return out
+
+
+def _definitions(data: Path) -> list[object]:
+    user = Entity(name=USER_ENTITY, join_keys=[USER_JOIN_KEY], value_type=ValueType.INT64)
+    ttl = timedelta(days=3650)
+
+    def source(name: str) -> FileSource:
+        return FileSource(
+            name=f"{name}_source",
+            path=str(data / f"{name}.parquet"),
+            timestamp_field="event_timestamp",
+        )
+
+    profile = FeatureView(
+        name="user_profile",
+        entities=[user],
+        ttl=ttl,
+        schema=[
+            Field(name="account_age_days", dtype=Int64),
+            Field(name="age", dtype=Int64),
+            Field(name="home_country", dtype=String),
+            Field(name="plan", dtype=String),
+            Field(name="monthly_fee", dtype=Float64),
+        ],
+        source=source("profile"),
+    )
+    txn = FeatureView(
+        name="user_transaction_aggregates",
+        entities=[user],
+        ttl=ttl,
+        schema=[
+            Field(name="txn_count_1h", dtype=Int64),
+            Field(name="txn_count_24h", dtype=Int64),
+            Field(name="txn_amount_sum_24h", dtype=Float64),
+            Field(name="txn_amount_avg_7d", dtype=Float64),
+            Field(name="txn_amount_max_7d", dtype=Float64),
+            Field(name="distinct_categories_7d", dtype=Int64),
+        ],
+        source=source("txn"),
+    )
+    activity = FeatureView(
+        name="user_activity",
+        entities=[user],
+        ttl=ttl,
+        schema=[
+            Field(name="logins_30d", dtype=Int64),
+            Field(name="days_since_last_login", dtype=Int64),
+            Field(name="support_contacts_90d", dtype=Int64),
+            Field(name="spend_30d", dtype=Float64),
+            Field(name="txn_count_30d", dtype=Int64),
+        ],
+        source=source("activity"),
+    )
+    request = RequestSource(
+        name="fraud_transaction_request",
+        schema=[
+            Field(name="amount", dtype=Float64),
+            Field(name="merchant_category", dtype=String),
+            Field(name="country", dtype=String),
+            Field(name="hour_of_day", dtype=Int64),
+        ],
+    )
+    odfv = on_demand_feature_view(
+        sources=[txn, profile, request],
+        schema=[
+            Field(name="amount_to_avg_7d_ratio", dtype=Float64),
+            Field(name="is_foreign", dtype=Int64),
+        ],
+        mode="pandas",
+    )(fraud_request_features)
+    fraud_service = FeatureService(
+        name=FRAUD.feature_service,
+        features=[txn, profile[["account_age_days", "age", "home_country"]], odfv],
+    )
+    churn_service = FeatureService(
+        name=CHURN.feature_service,
+        features=[profile[["account_age_days", "age", "plan", "monthly_fee"]], activity],
+    )
+    return [user, profile, txn, activity, request, odfv, fraud_service, churn_service]
+
+
+def build_fixture_repo(root: Path, users: int = 400, seed: int = 7) -> FixtureRepo:
+    """Write data, ``feature_store.yaml`` and apply the definitions; return the paths."""
+    repo = root / "feature_repo"
+    data = repo / "data"
+    data.mkdir(parents=True)
+    labels = _write_data(data, users, seed)
+    (repo / "feature_store.yaml").write_text(
+        "project: mlops_training_fixture\n"
+        f"registry: {data / 'registry.db'}\n"
+        "provider: local\n"
+        "offline_store:\n  type: file\n"
+        f"online_store:\n  type: sqlite\n  path: {data / 'online.db'}\n"
+        "entity_key_serialization_version: 3\n"
+    )
+    FeatureStore(repo_path=str(repo)).apply(_definitions(data))
+    label_dir = root / "labels"
+    label_dir.mkdir()
+    fraud_path = label_dir / f"{FRAUD.use_case}_labels.parquet"
+    churn_path = label_dir / f"{CHURN.use_case}_labels.parquet"
+    labels["fraud"].to_parquet(fraud_path, index=False)
+    labels["churn"].to_parquet(churn_path, index=False)
+    return FixtureRepo(repo, fraud_path, churn_path)
