@@ -95,6 +95,25 @@ def _retraining_report(args: argparse.Namespace, settings: MonitoringSettings) -
     return 0
 
 
+def _check_promql(args: argparse.Namespace, settings: MonitoringSettings) -> int:
+    from ml_reporting_monitoring.promql_check import check_against_targets
+
+    targets = dict(t.split("=", 1) for t in args.target)
+    problems = check_against_targets(targets)
+    for source, problem in problems.items():
+        print(f"FAIL {source}: {problem}")
+    print(f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _render_dashboards(args: argparse.Namespace, settings: MonitoringSettings) -> int:
+    from ml_reporting_monitoring.dashboards_as_code import render_all
+
+    for path in render_all(Path(args.root)):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="monitoring-cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.add_argument("--tracking-uri", help="default: MLOPS_MLFLOW_TRACKING_URI / profile")
     retrain.add_argument("--output-dir", help="default: MONITORING_OUTPUT_DIR")
     retrain.set_defaults(handler=_retraining_report)
+
+    promql = sub.add_parser(
+        "check-promql", help="evaluate every dashboard/alert query on a throwaway Prometheus"
+    )
+    promql.add_argument("--target", action="append", required=True,
+                        help="job=host:port serving /metrics, e.g. "
+                        "mlops-fraud-service=127.0.0.1:8000 (repeatable)")  # fmt: skip
+    promql.set_defaults(handler=_check_promql)
+
+    render = sub.add_parser("render-dashboards", help="regenerate dashboards/ JSON and NDJSON")
+    render.add_argument("--root", default=".", help="repository root")
+    render.set_defaults(handler=_render_dashboards)
     return parser
 
 
