@@ -24,7 +24,8 @@ def _drift(args: argparse.Namespace, settings: MonitoringSettings) -> int:
     from ml_reporting_monitoring.drift.summary import calculate_drift
     from ml_reporting_monitoring.reports.drift_report import write_drift_report
 
-    reference, current = load_frame(args.reference), load_frame(args.current)
+    reference = load_frame(args.reference, args.tracking_uri)
+    current = load_frame(args.current, args.tracking_uri)
     summary = calculate_drift(
         reference,
         current,
@@ -129,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--baseline-metric", type=float, help="training-time metric value")
     drift.add_argument("--output-dir", help="default: MONITORING_OUTPUT_DIR")
     drift.add_argument("--textfile", help="Prometheus textfile path for the drift gauges")
+    drift.add_argument("--tracking-uri", help="MLflow URI for runs:/ references")
     drift.set_defaults(handler=_drift)
 
     segment = sub.add_parser("segment-report", help="bias / segment analysis of scored data")

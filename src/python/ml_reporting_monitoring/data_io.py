@@ -12,11 +12,14 @@ from pathlib import Path
 import pandas as pd
 
 
-def load_frame(location: str) -> pd.DataFrame:
+def load_frame(location: str, tracking_uri: str | None = None) -> pd.DataFrame:
+    """Read ``location``; MLflow URIs resolve against ``tracking_uri`` (else MLflow's default)."""
     if "://" in location or location.startswith(("runs:/", "models:/")):
         import mlflow.artifacts  # imported lazily: most callers read local files
 
-        location = mlflow.artifacts.download_artifacts(artifact_uri=location)
+        location = mlflow.artifacts.download_artifacts(
+            artifact_uri=location, tracking_uri=tracking_uri
+        )
     path = Path(location)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: pass a CSV/Parquet path or runs:/ URI")

@@ -22,6 +22,7 @@ from ml_reporting_monitoring.drift.statistics import (
     categorical_drift,
     numeric_drift,
 )
+from mlops_common.progress import track
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,10 @@ def calculate_drift(
     absent = [f for f in features if f not in reference.columns or f not in current.columns]
     if absent:
         raise ValueError(f"features {absent} missing from reference or current data")
-    feature_drift = [_column_drift(f, reference[f], current[f], thresholds) for f in features]
+    feature_drift = [
+        _column_drift(f, reference[f], current[f], thresholds)
+        for f in track(features, label=f"drift {model}", interval_s=5.0)
+    ]
     prediction = None
     if score and score in reference.columns and score in current.columns:
         result = numeric_drift(score, reference[score], current[score], bins=thresholds.bins)

@@ -97,6 +97,25 @@ def test_monthly_report_renders_html_with_plots(mlflow_store, tmp_path, capsys) 
     assert "[retraining-report plots] finished" in capsys.readouterr().err
 
 
+def test_drift_reference_window_comes_from_the_training_run(mlflow_store, tmp_path) -> None:
+    """The trainer logs its training set with the run; the drift check reads it from there."""
+    from ml_reporting_monitoring.testing.synthetic_data import fraud_frame
+
+    uri, client = mlflow_store
+    experiment = client.get_experiment_by_name("fraud_detection").experiment_id
+    run_id = client.create_run(experiment, run_name="training-set").info.run_id
+    fraud_frame(5_000, seed=1).to_csv(tmp_path / "training_set.csv", index=False)
+    client.log_artifact(run_id, str(tmp_path / "training_set.csv"), "data")
+    client.set_terminated(run_id)
+    fraud_frame(2_000, seed=2, shift={"country": 0.3}).to_csv(tmp_path / "cur.csv", index=False)
+    code = main(["drift", "--reference", f"runs:/{run_id}/data/training_set.csv",
+                 "--tracking-uri", uri, "--current", str(tmp_path / "cur.csv"),
+                 "--features", "amount,country,age", "--output-dir", str(tmp_path / "out")])  # fmt: skip
+    assert code == 3
+    summary = (tmp_path / "out" / "drift_fraud_detection_xgboost.json").read_text()
+    assert '"drifted_features": [\n    "country"\n  ]' in summary
+
+
 def test_cli_retraining_and_segment_reports(mlflow_store, tmp_path) -> None:
     uri, _ = mlflow_store
     code = main(["retraining-report", "--month", "2026-01", "--tracking-uri", uri,
