@@ -1,0 +1,57 @@
+"""Drift results as Prometheus gauges, for Grafana's drift dashboard and the drift alerts.
+
+A drift check is a batch job, not a server, so its gauges go to a fresh
+``CollectorRegistry`` that is either written as a node-exporter textfile or pushed to a
+Pushgateway; a long-running process can also serve the same registry over HTTP.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, write_to_textfile
+
+from ml_reporting_monitoring.drift.summary import DriftSummary
+from mlops_common.contracts.metrics import FEATURE_DRIFT_PSI, PREDICTION_DRIFT_PSI
+
+FEATURE_DRIFT_DETECTED = "mlops_feature_drift_detected"
+CONCEPT_METRIC_RELATIVE_CHANGE = "mlops_concept_metric_relative_change"
+
+
+def drift_registry(
+    summaries: list[DriftSummary], registry: CollectorRegistry | None = None
+) -> CollectorRegistry:
+    """Gauges for every summary (one per model) in ``registry`` (a new one by default)."""
+    registry = registry or CollectorRegistry()
+    psi = Gauge(FEATURE_DRIFT_PSI, "PSI of a feature, current vs reference window",
+                ["model", "feature"], registry=registry)  # fmt: skip
+    detected = Gauge(FEATURE_DRIFT_DETECTED, "1 when the feature passed both drift thresholds",
+                     ["model", "feature"], registry=registry)  # fmt: skip
+    prediction = Gauge(PREDICTION_DRIFT_PSI, "PSI of the positive-class score distribution",
+                       ["model"], registry=registry)  # fmt: skip
+    concept = Gauge(CONCEPT_METRIC_RELATIVE_CHANGE,
+                    "relative change of the latest window's metric vs the training baseline",
+                    ["model", "metric"], registry=registry)  # fmt: skip
+    for summary in summaries:
+        for feature in summary.features:
+            psi.labels(summary.model, feature.feature).set(feature.psi)
+            detected.labels(summary.model, feature.feature).set(feature.status == "drift")
+        if summary.prediction is not None:
+            prediction.labels(summary.model).set(summary.prediction.psi)
+        if summary.concept_windows:
+            metric = summary.thresholds.get("concept_metric", "metric")
+            concept.labels(summary.model, metric).set(summary.concept_windows[-1].relative_change)
+    return registry
+
+
+def export_drift_metrics(
+    summaries: list[DriftSummary], textfile: Path | None = None, pushgateway: str | None = None
+) -> CollectorRegistry:
+    """Write the gauges to a textfile and/or push them; returns the registry."""
+    registry = drift_registry(summaries)
+    if textfile is not None:
+        textfile.parent.mkdir(parents=True, exist_ok=True)
+        write_to_textfile(str(textfile), registry)
+    if pushgateway:
+        push_to_gateway(pushgateway, job="mlops-drift-check", registry=registry)
+    return registry

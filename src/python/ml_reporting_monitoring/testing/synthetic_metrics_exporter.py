@@ -1,0 +1,97 @@
+"""SYNTHETIC stand-in for a model service's /metrics, for checking dashboards and alerts.
+
+Not a service: it exposes exactly the contract metric names and labels
+(``mlops_common.contracts.metrics``) fed with random traffic, plus the gauges of a real drift
+computation on synthetic data, so a real Prometheus can scrape it and every dashboard/alert
+query can be evaluated before (or without) the real fraud service. Point the live check at
+the real service instead with ``monitoring-cli check-promql --target host:port``.
+
+    python -m ml_reporting_monitoring.testing.synthetic_metrics_exporter --port 9999
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+
+from ml_reporting_monitoring.config import DriftThresholds
+from ml_reporting_monitoring.drift.metrics_export import drift_registry
+from ml_reporting_monitoring.drift.summary import calculate_drift
+from ml_reporting_monitoring.testing.synthetic_data import fraud_frame
+from mlops_common.contracts import metrics as m
+from mlops_common.contracts.features import FRAUD
+
+SCORE_BUCKETS = [i / 20 for i in range(1, 21)]
+
+
+def _metrics() -> dict:
+    http = ["service", "route", "method"]
+    model = ["service", "model"]
+    return {
+        "requests": Counter(m.HTTP_REQUESTS_TOTAL, "HTTP requests", [*http, "status"]),
+        "duration": Histogram(m.HTTP_REQUEST_DURATION_SECONDS, "HTTP latency", http),
+        "in_flight": Gauge(m.HTTP_REQUESTS_IN_FLIGHT, "requests in flight", ["service"]),
+        "info": Gauge(m.MODEL_INFO, "served model", ["service", "model", "version", "alias"]),
+        "score": Histogram(m.PREDICTION_SCORE, "positive-class score", model,
+                           buckets=SCORE_BUCKETS),  # fmt: skip
+        "labels": Counter(m.PREDICTION_LABELS_TOTAL, "predicted labels", [*model, "label"]),
+        "degraded": Counter(m.PREDICTIONS_DEGRADED_TOTAL, "degraded predictions", model),
+        "fetch": Histogram(m.FEATURE_FETCH_DURATION_SECONDS, "online feature fetch", model,
+                           buckets=[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1]),  # fmt: skip
+        "fallbacks": Counter(m.FEATURE_FETCH_FALLBACKS_TOTAL, "fallbacks", [*model, "reason"]),
+        "reloads": Counter(m.MODEL_RELOADS_TOTAL, "model reloads", [*model, "outcome"]),
+    }
+
+
+def _register_drift_gauges() -> None:
+    reference = fraud_frame(4_000, seed=1)
+    current = fraud_frame(2_000, seed=2, shift={"amount": 0.6}, concept_decay=0.5)
+    summary = calculate_drift(
+        reference, current, model=FRAUD.registered_model_name,
+        thresholds=DriftThresholds(min_window_rows=20), features=["amount", "country", "age"],
+        score="score", label="is_fraud", timestamp="event_timestamp",
+    )  # fmt: skip
+    drift_registry([summary], registry=REGISTRY)
+
+
+def serve(port: int, service: str, model: str, rate_per_s: float) -> None:
+    metric = _metrics()
+    _register_drift_gauges()
+    metric["info"].labels(service, model, "3", "champion").set(1)
+    metric["reloads"].labels(service, model, "success").inc()
+    metric["reloads"].labels(service, model, "failure").inc()
+    start_http_server(port, addr="127.0.0.1")
+    print(f"synthetic exporter serving on 127.0.0.1:{port}", flush=True)
+    rng = random.Random(0)
+    while True:
+        route = rng.choice(["/predict", "/predict", "/predict", "/health"])
+        status = rng.choices(["200", "500", "422"], weights=[90, 5, 5])[0]
+        metric["requests"].labels(service, route, "POST", status).inc()
+        metric["duration"].labels(service, route, "POST").observe(rng.lognormvariate(-5, 0.8))
+        metric["in_flight"].labels(service).set(rng.randint(0, 4))
+        if route == "/predict":
+            score = min(max(rng.betavariate(1, 12), 0.0), 1.0)
+            metric["score"].labels(service, model).observe(score)
+            metric["labels"].labels(service, model, str(int(score >= 0.5))).inc()
+            metric["fetch"].labels(service, model).observe(rng.lognormvariate(-7, 0.5))
+            if rng.random() < 0.03:
+                metric["degraded"].labels(service, model).inc()
+                metric["fallbacks"].labels(service, model, "online_store_timeout").inc()
+        time.sleep(1.0 / rate_per_s)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--service", default="fraud")
+    parser.add_argument("--model", default=FRAUD.registered_model_name)
+    parser.add_argument("--rate", type=float, default=200.0, help="synthetic requests/second")
+    args = parser.parse_args()
+    serve(args.port, args.service, args.model, args.rate)
+
+
+if __name__ == "__main__":
+    main()
