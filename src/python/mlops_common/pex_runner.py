@@ -32,16 +32,21 @@ def locate_pex(pex_dir: Path, name: str) -> Path:
     )
 
 
-def run_pex(
+def run_pex_status(
     pex: Path,
     args: Sequence[str],
     *,
+    ok_codes: Sequence[int] = (0,),
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     log: Callable[[str], None] = print,
     tail_lines: int = 30,
-) -> list[str]:
-    """Run ``pex`` with ``args``; stream and return its output lines."""
+) -> tuple[int, list[str]]:
+    """Run ``pex`` with ``args``; stream its output and return ``(exit code, lines)``.
+
+    Exit codes outside ``ok_codes`` raise :class:`PexTaskError`; components use extra codes
+    for outcomes a caller branches on (e.g. ``monitoring-cli`` exits 3 when drift is flagged).
+    """
     full_env = dict(os.environ)
     full_env.update(env or {})
     # Unpack into a shared cache, not ~/.pex, unless the deployment chose a place.
@@ -66,8 +71,13 @@ def run_pex(
             tail.append(line)
             lines.append(line)
         code = proc.wait()
-    if code != 0:
+    if code not in ok_codes:
         raise PexTaskError(
             f"{pex.name} {' '.join(args)} exited with {code}; last output:\n" + "\n".join(tail)
         )
-    return lines
+    return code, lines
+
+
+def run_pex(pex: Path, args: Sequence[str], **kwargs) -> list[str]:
+    """Run ``pex`` with ``args``; stream and return its output lines (non-zero exit raises)."""
+    return run_pex_status(pex, args, **kwargs)[1]

@@ -28,3 +28,13 @@ def test_failure_carries_output_tail(tmp_path: Path) -> None:
 def test_missing_pex_says_how_to_build(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="./pants package"):
         locate_pex(tmp_path, "trainer")
+
+
+def test_extra_ok_codes_are_returned(tmp_path: Path) -> None:
+    from mlops_common.pex_runner import run_pex_status
+
+    pex = locate_pex(PEX_DIR, "step-program")
+    code, lines = run_pex_status(
+        pex, ["--fail"], ok_codes=(0, 3), env={"MLOPS_HOME": str(tmp_path)}, log=lambda _: None
+    )
+    assert code == 3 and "[step] 3/3" in lines
