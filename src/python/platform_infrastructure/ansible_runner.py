@@ -46,12 +46,18 @@ def ansible_env(ansible_home: Path) -> dict[str, str]:
     return env
 
 
+def inventory_path(name: str) -> Path:
+    """``dev`` (everything on localhost) or ``prod`` (the three servers)."""
+    return REPO_ANSIBLE_DIR / "inventories" / name / "hosts.yml"
+
+
 def run_playbook(
     playbook: Path,
     ansible_home: Path,
     extra_vars: dict[str, object] | None = None,
     *,
     syntax_check: bool = False,
+    inventory: str = "dev",
 ) -> PlaybookResult:
     cmd = [
         sys.executable,
@@ -60,7 +66,7 @@ def run_playbook(
         "from ansible.cli.playbook import main; sys.exit(main())",
         str(playbook),
         "-i",
-        str(REPO_ANSIBLE_DIR / "inventories" / "dev" / "hosts.yml"),
+        str(inventory_path(inventory)),
     ]
     if extra_vars:
         cmd += ["--extra-vars", json.dumps(extra_vars)]

@@ -1,0 +1,146 @@
+"""Render every template for the prod inventory and check each with its tool or parser.
+
+promtool checks prometheus.yml for real; airflow.cfg, Spark/Kafka/env files and the systemd
+unit are parsed with configparser; YAML files are parsed and their key fields asserted.
+"""
+
+import configparser
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from platform_infrastructure.ansible_runner import REPO_ANSIBLE_DIR, run_playbook
+
+PLAYBOOK = REPO_ANSIBLE_DIR / "playbooks" / "render_configs.yml"
+VAULT_EXAMPLE = REPO_ANSIBLE_DIR / "inventories" / "prod" / "vault.example.yml"
+SERVER1, SERVER2, SERVER3 = "10.0.0.11", "10.0.0.12", "10.0.0.13"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("rendered")
+    result = run_playbook(
+        PLAYBOOK,
+        tmp_path_factory.mktemp("ansible-home"),
+        {
+            "render_dir": str(out),
+            "ansible_connection": "local",
+            "ansible_become": False,
+            "ansible_python_interpreter": sys.executable,
+            **yaml.safe_load(VAULT_EXAMPLE.read_text()),
+        },
+        inventory="prod",
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    return out
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_prometheus_config_passes_promtool_and_scrapes_inventory_hosts(rendered: Path) -> None:
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool missing: run build-support/bootstrap_system.sh"
+    config = rendered / "server3" / "prometheus.yml"
+    check = subprocess.run(
+        [promtool, "check", "config", str(config)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    jobs = {job["job_name"]: job for job in yaml.safe_load(config.read_text())["scrape_configs"]}
+    assert jobs["fraud-detection-api"]["static_configs"][0]["targets"] == [f"{SERVER3}:8001"]
+    assert jobs["customer-churn-api"]["static_configs"][0]["targets"] == [f"{SERVER3}:8002"]
+    node_targets = [c["targets"][0] for c in jobs["node"]["static_configs"]]
+    assert node_targets == [f"{SERVER1}:9100", f"{SERVER2}:9100", f"{SERVER3}:9100"]
+
+
+def test_airflow_cfg_parses_and_points_at_server1_postgres(rendered: Path) -> None:
+    cfg = configparser.ConfigParser(interpolation=None)
+    cfg.read(rendered / "server2" / "airflow.cfg")
+    assert cfg["core"]["load_examples"] == "False"
+    assert cfg["database"]["sql_alchemy_conn"].startswith("postgresql+psycopg://airflow:")
+    assert f"@{SERVER1}:5432/airflow" in cfg["database"]["sql_alchemy_conn"]
+    assert cfg["api"]["base_url"] == f"http://{SERVER2}:8080"
+    assert cfg["mlops"]["mlflow_tracking_uri"] == f"http://{SERVER2}:5000"
+
+
+def test_grafana_provisioning(rendered: Path) -> None:
+    datasources = yaml.safe_load((rendered / "server3" / "datasources.yml").read_text())
+    assert datasources["apiVersion"] == 1
+    by_uid = {ds["uid"]: ds for ds in datasources["datasources"]}
+    assert by_uid["prometheus"]["url"] == f"http://{SERVER3}:9090"
+    assert by_uid["prometheus"]["isDefault"] is True
+    assert by_uid["mlflow-postgres"]["jsonData"]["sslmode"] == "disable"
+    dashboards = yaml.safe_load((rendered / "server3" / "dashboards.yml").read_text())
+    provider = dashboards["providers"][0]
+    assert (
+        provider["type"] == "file"
+        and provider["options"]["path"] == "/opt/mlops/grafana/dashboards"
+    )
+
+
+def test_feast_feature_store_yaml_for_servers(rendered: Path) -> None:
+    fs = yaml.safe_load((rendered / "server2" / "feature_store.yaml").read_text())
+    assert fs["registry"]["registry_type"] == "sql"
+    assert fs["registry"]["path"].startswith("postgresql+psycopg://feast:")
+    assert fs["registry"]["path"].endswith(f"@{SERVER1}:5432/feast_registry")
+    assert fs["online_store"] == {
+        "type": "redis",
+        "connection_string": f"{SERVER2}:6379,db=0,password=CHANGE_ME",
+    }
+    offline = fs["offline_store"]
+    assert (offline["type"], offline["host"], offline["database"], offline["sslmode"]) == (
+        "postgres",
+        SERVER1,
+        "feast_offline",
+        "disable",
+    )
+
+
+def test_mlflow_server_settings(rendered: Path) -> None:
+    env = _env_file(rendered / "server2" / "mlflow-server.env")
+    assert (
+        env["MLFLOW_BACKEND_STORE_URI"]
+        == f"postgresql+psycopg://mlflow:CHANGE_ME@{SERVER1}:5432/mlflow"
+    )
+    assert env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
+    assert env["MLFLOW_HOST"] == "0.0.0.0"
+
+
+def test_service_unit_and_env(rendered: Path) -> None:
+    unit = configparser.ConfigParser(interpolation=None, strict=False)
+    unit.optionxform = str  # systemd keys are case-sensitive
+    unit.read(rendered / "server3" / "mlops-fraud-detection-api.service")
+    assert unit["Service"]["ExecStart"].endswith(
+        "/opt/mlops/services/fraud-detection-api/current.pex"
+    )
+    assert unit["Service"]["Restart"] == "on-failure"
+    assert unit["Service"]["User"] == "mlops"
+    assert unit["Install"]["WantedBy"] == "multi-user.target"
+    env = _env_file(rendered / "server3" / "fraud-detection-api.env")
+    assert env["MLOPS_REDIS_URL"] == f"redis://{SERVER2}:6379/0"
+    assert env["MLOPS_MLFLOW_TRACKING_URI"] == f"http://{SERVER2}:5000"
+
+
+def test_filebeat_spark_kafka_and_platform_env(rendered: Path) -> None:
+    filebeat = yaml.safe_load((rendered / "server3" / "filebeat.yml").read_text())
+    assert filebeat["output.elasticsearch"]["hosts"] == [f"http://{SERVER3}:9200"]
+    assert filebeat["filebeat.inputs"][0]["paths"] == ["/opt/mlops/logs/*.log"]
+    kafka = _env_file(rendered / "server1" / "server.properties")
+    assert kafka["advertised.listeners"] == f"PLAINTEXT://{SERVER1}:9092"
+    spark = dict(
+        line.split(None, 1)
+        for line in (rendered / "server1" / "spark-defaults.conf").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert spark["spark.master"] == f"spark://{SERVER1}:7077"
+    platform = _env_file(rendered / "server1" / "platform.env")
+    assert (
+        platform["MLOPS_POSTGRES_DSN"]
+        == f"postgresql://feast:CHANGE_ME@{SERVER1}:5432/feast_offline"
+    )
