@@ -65,7 +65,9 @@ def cmd_transform(settings: FeatureStoreSettings, args: argparse.Namespace) -> s
             transaction_aggregates,
         )
 
-        done.append(f"user_transaction_aggregates={transaction_aggregates.run(settings, args.master)}")
+        done.append(
+            f"user_transaction_aggregates={transaction_aggregates.run(settings, args.master)}"
+        )
     if not args.skip_etl:
         from feature_store_management.data_transformation_pipelines.etl import (
             clean_user_demographics,
@@ -115,13 +117,19 @@ def build_parser() -> argparse.ArgumentParser:
     load = add("load", cmd_load, "validate and load a raw parquet/CSV file")
     load.add_argument("--table", required=True, choices=["transactions", "customers"])
     load.add_argument("--file", required=True)
-    for p in (add("transform", cmd_transform, "dbt run+test, Spark job, Python ETL"), sub.choices["all"]):
+    for p in (
+        add("transform", cmd_transform, "dbt run+test, Spark job, Python ETL"),
+        sub.choices["all"],
+    ):
         p.add_argument("--skip-dbt", action="store_true")
         p.add_argument("--skip-spark", action="store_true")
         p.add_argument("--skip-etl", action="store_true")
         p.add_argument("--master", default=None, help="Spark master (default local[1])")
     add("apply", cmd_apply, "render feature_store.yaml and register definitions")
-    for p in (add("materialize", cmd_materialize, "incremental load into the online store"), sub.choices["all"]):
+    for p in (
+        add("materialize", cmd_materialize, "incremental load into the online store"),
+        sub.choices["all"],
+    ):
         p.add_argument("--end", type=datetime.fromisoformat, default=None)
     return parser
 
@@ -131,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = _settings(args)
     try:
         summary = args.func(settings, args)
-    except Exception as exc:  # noqa: BLE001 - one clear line for operators, details below
+    except Exception as exc:  # - one clear line for operators, details below
         print(f"feature-store-cli {args.command} failed: {exc}", file=sys.stderr)
         return 1
     print(f"{args.command}: {summary}", flush=True)

@@ -86,9 +86,7 @@ def generate_transactions(
     home = customers["home_country"].str.strip().str.upper().to_numpy()
     activity = rng.gamma(2.0, 1.0, n_users)
     typical_log_amount = rng.normal(3.4, 0.6, n_users)
-    favourite = np.stack(
-        [rng.choice(len(CATEGORIES), 3, replace=False) for _ in range(n_users)]
-    )
+    favourite = np.stack([rng.choice(len(CATEGORIES), 3, replace=False) for _ in range(n_users)])
     start = pd.Timestamp(as_of) - pd.Timedelta(days=days)
 
     n_fraud_target = int(round(n_transactions * FRAUD_TXN_SHARE))
@@ -130,7 +128,9 @@ def generate_transactions(
         for off in offsets:
             fu.append(victim)
             fsec.append(t0 + int(off))
-            fcat.append(int(rng.choice(unusual)) if rng.random() < 0.8 else int(favourite[victim, 0]))
+            fcat.append(
+                int(rng.choice(unusual)) if rng.random() < 0.8 else int(favourite[victim, 0])
+            )
             famount.append(float(np.exp(typical_log_amount[victim]) * rng.uniform(3, 12)))
             fcountry.append(abroad if foreign else home[victim])
 
@@ -138,7 +138,9 @@ def generate_transactions(
         {
             "user_id": users[np.concatenate([u, np.array(fu, dtype=int)])],
             "seconds": np.concatenate([seconds, np.array(fsec, dtype=np.int64)]),
-            "merchant_category": np.array(CATEGORIES)[np.concatenate([cat, np.array(fcat, dtype=int)])],
+            "merchant_category": np.array(CATEGORIES)[
+                np.concatenate([cat, np.array(fcat, dtype=int)])
+            ],
             "amount": np.round(np.concatenate([amount, np.array(famount)]), 2),
             "country": np.concatenate([country, np.array(fcountry, dtype=object)]),
             "is_fraud": np.concatenate([label, np.ones(n_fraud, dtype=int)]),
@@ -166,7 +168,9 @@ def generate_transactions(
 
 
 def _daytime_hours() -> np.ndarray:
-    weights = np.array([1, 0.5, 0.3, 0.3, 0.3, 0.6, 1.5, 3, 4, 5, 5, 6, 7, 6, 5, 5, 6, 7, 7, 6, 5, 4, 3, 2])
+    weights = np.array(
+        [1, 0.5, 0.3, 0.3, 0.3, 0.6, 1.5, 3, 4, 5, 5, 6, 7, 6, 5, 5, 6, 7, 7, 6, 5, 4, 3, 2]
+    )
     return weights / weights.sum()
 
 
@@ -180,7 +184,9 @@ def _unique_per_user(user_id: pd.Series, seconds: pd.Series) -> pd.Series:
         seconds = seconds + clash
 
 
-def generate(n_users: int, n_transactions: int, as_of: datetime, days: int, seed: int) -> dict[str, pd.DataFrame]:
+def generate(
+    n_users: int, n_transactions: int, as_of: datetime, days: int, seed: int
+) -> dict[str, pd.DataFrame]:
     """Both raw tables, keyed by table name."""
     customers = generate_customers(n_users, as_of, days, seed)
     transactions = generate_transactions(customers, n_transactions, as_of, days, seed)

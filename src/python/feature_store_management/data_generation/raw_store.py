@@ -51,10 +51,7 @@ def load_raw(settings: FeatureStoreSettings, table: str, frame: pd.DataFrame) ->
 
 def load_raw_file(settings: FeatureStoreSettings, table: str, path: Path) -> int:
     """Load a parquet or CSV file as raw table ``table`` (validated; see :func:`load_raw`)."""
-    if path.suffix == ".csv":
-        frame = pd.read_csv(path)
-    else:
-        frame = pd.read_parquet(path)
+    frame = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
     return load_raw(settings, table, frame)
 
 

@@ -73,9 +73,7 @@ def _profiles(settings: FeatureStoreSettings) -> dict:
     return {"feature_store": {"target": "default", "outputs": {"default": output}}}
 
 
-def run_dbt(
-    settings: FeatureStoreSettings, commands: tuple[str, ...] = ("run", "test")
-) -> Path:
+def run_dbt(settings: FeatureStoreSettings, commands: tuple[str, ...] = ("run", "test")) -> Path:
     """Run ``commands`` in order (``dbt build`` semantics split for clear progress lines)."""
     from dbt.cli.main import dbtRunner
 

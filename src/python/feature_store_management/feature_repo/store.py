@@ -38,9 +38,7 @@ def materialize_incremental(
     store = feature_store(settings)
     # Feast starts a view's first incremental run at now - ttl (one year for ttl 0), which
     # would skip profiles written at signup years ago: the first run covers all history.
-    first_time = [
-        v.name for v in store.list_feature_views() if not v.materialization_intervals
-    ]
+    first_time = [v.name for v in store.list_feature_views() if not v.materialization_intervals]
     if first_time:
         store.materialize(start_date=HISTORY_START, end_date=end, feature_views=first_time)
     store.materialize_incremental(end_date=end)

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from feature_store_management.settings import FeatureStoreSettings
+from feature_store_management.tests.support import AS_OF, PG_DSN, REDIS_URL, SettingsFactory
 from mlops_common.settings import PlatformSettings, Profile
-
-from feature_store_management.tests.support import PG_DSN, REDIS_URL, AS_OF, SettingsFactory
 
 
 @pytest.fixture

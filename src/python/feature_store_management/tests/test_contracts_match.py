@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
+import yaml
+from feast import FeatureService, RequestSource
+from feast.on_demand_feature_view import OnDemandFeatureView
 
 from feature_store_management.feature_repo.definitions import build_objects
 from feature_store_management.feature_repo.render import redis_connection_string, render_config
 from feature_store_management.tests.support import SettingsFactory
-from feast import FeatureService, RequestSource
-from feast.on_demand_feature_view import OnDemandFeatureView
 from mlops_common.contracts.features import CHURN, FRAUD
 from mlops_common.settings import Profile
-import yaml
 
 
 @pytest.mark.parametrize("profile", [Profile.EMBEDDED, Profile.SERVERS])
@@ -54,5 +54,7 @@ def test_rendered_configs_per_profile(make_settings: SettingsFactory) -> None:
 
 
 def test_redis_url_becomes_feast_connection_string() -> None:
-    assert redis_connection_string("redis://:s3cret@cache:6380/2") == "cache:6380,db=2,password=s3cret"
+    assert (
+        redis_connection_string("redis://:s3cret@cache:6380/2") == "cache:6380,db=2,password=s3cret"
+    )
     assert redis_connection_string("redis://127.0.0.1:6379") == "127.0.0.1:6379,db=0"

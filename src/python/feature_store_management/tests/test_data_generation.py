@@ -8,11 +8,11 @@ import pytest
 from feature_store_management.data_generation.generator import generate
 from feature_store_management.data_generation.raw_schemas import RAW_TABLES, RawDataError
 from feature_store_management.data_generation.raw_store import load_raw, read_raw
-from feature_store_management.tests.support import AS_OF, SettingsFactory
 from feature_store_management.data_source_connectors.database_connector import (
     create_engine,
     read_sql,
 )
+from feature_store_management.tests.support import AS_OF, SettingsFactory
 from mlops_common.settings import Profile
 
 

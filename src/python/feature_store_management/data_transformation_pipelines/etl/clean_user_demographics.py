@@ -60,9 +60,11 @@ def user_activity(
 
 def run(settings: FeatureStoreSettings) -> dict[str, int]:
     progress = Progress("etl clean_user_demographics")
-    as_of = pd.Timestamp(settings.as_of).tz_convert("UTC") if pd.Timestamp(
-        settings.as_of
-    ).tzinfo else pd.Timestamp(settings.as_of, tz="UTC")
+    as_of = (
+        pd.Timestamp(settings.as_of).tz_convert("UTC")
+        if pd.Timestamp(settings.as_of).tzinfo
+        else pd.Timestamp(settings.as_of, tz="UTC")
+    )
     customers = read_raw(settings, "customers")
     transactions = read_raw(settings, "transactions")
     rows = {
