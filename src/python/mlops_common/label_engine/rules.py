@@ -1,0 +1,174 @@
+"""Rule files: parsing, validation and evaluation.
+
+A rule fires when all of its conditions hold; the decision is the most severe label among
+the fired rules (severity = order of ``labels`` in the file), else ``default_label``.
+Evaluating every rule (not first-match) keeps the list of fired rules complete, which is
+what reviewers and the dry-run report need.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in")
+
+
+class RuleFileError(ValueError):
+    """A rules file that cannot be used; the message says which rule and what to fix."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    attribute: str
+    operator: str
+    value: Any
+
+    def holds(self, attributes: Mapping[str, Any]) -> bool:
+        """False when the attribute is missing or not comparable: a rule never fires on absent data."""
+        if self.attribute not in attributes:
+            return False
+        actual = attributes[self.attribute]
+        if actual is None or (isinstance(actual, float) and math.isnan(actual)):
+            return False
+        op, expected = self.operator, self.value
+        try:
+            if op == "eq":
+                return actual == expected
+            if op == "ne":
+                return actual != expected
+            if op == "in":
+                return actual in expected
+            if op == "not_in":
+                return actual not in expected
+            if op == "gt":
+                return actual > expected
+            if op == "gte":
+                return actual >= expected
+            if op == "lt":
+                return actual < expected
+            return actual <= expected
+        except TypeError:
+            return False
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    label: str
+    conditions: tuple[Condition, ...]
+    description: str = ""
+
+    def fires(self, attributes: Mapping[str, Any]) -> bool:
+        return all(c.holds(attributes) for c in self.conditions)
+
+
+@dataclass(frozen=True)
+class Decision:
+    label: str
+    fired: tuple[str, ...]
+    rules_version: str
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    version: str
+    labels: tuple[str, ...]
+    default_label: str
+    rules: tuple[Rule, ...]
+
+    def decide(self, attributes: Mapping[str, Any]) -> Decision:
+        fired = [rule for rule in self.rules if rule.fires(attributes)]
+        if not fired:
+            return Decision(self.default_label, (), self.version)
+        severity = {label: i for i, label in enumerate(self.labels)}
+        label = max((r.label for r in fired), key=severity.__getitem__)
+        return Decision(label, tuple(r.name for r in fired), self.version)
+
+    @classmethod
+    def from_mapping(cls, data: Any, source: str = "<rules>") -> RuleSet:
+        """Validate a parsed rules document; every problem names the rule and the fix."""
+        if not isinstance(data, Mapping):
+            raise RuleFileError(f"{source}: expected a mapping with name, version, labels, rules")
+        missing = [
+            k for k in ("name", "version", "labels", "default_label", "rules") if k not in data
+        ]
+        if missing:
+            raise RuleFileError(f"{source}: missing top-level key(s) {', '.join(missing)}")
+        labels = tuple(str(x) for x in data["labels"] or ())
+        if len(labels) < 1 or len(set(labels)) != len(labels):
+            raise RuleFileError(f"{source}: 'labels' must be a non-empty list of distinct labels")
+        default = str(data["default_label"])
+        if default not in labels:
+            raise RuleFileError(f"{source}: default_label {default!r} is not one of {list(labels)}")
+        if not isinstance(data["rules"], list):
+            raise RuleFileError(f"{source}: 'rules' must be a list")
+        rules: list[Rule] = []
+        for i, raw in enumerate(data["rules"]):
+            rules.append(_parse_rule(raw, i, labels, source))
+        names = [r.name for r in rules]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise RuleFileError(f"{source}: duplicate rule name(s) {duplicates}")
+        return cls(str(data["name"]), str(data["version"]), labels, default, tuple(rules))
+
+
+def _parse_rule(raw: Any, index: int, labels: tuple[str, ...], source: str) -> Rule:
+    where = f"{source}: rule #{index + 1}"
+    if not isinstance(raw, Mapping) or "name" not in raw or "label" not in raw:
+        raise RuleFileError(f"{where}: each rule needs 'name', 'label' and 'when'")
+    where = f"{source}: rule {raw['name']!r}"
+    if raw["label"] not in labels:
+        raise RuleFileError(f"{where}: label {raw['label']!r} is not one of {list(labels)}")
+    when = raw.get("when")
+    if not isinstance(when, Mapping) or not when:
+        raise RuleFileError(f"{where}: 'when' must map attributes to {{operator: value}}")
+    conditions: list[Condition] = []
+    for attribute, tests in when.items():
+        if not isinstance(tests, Mapping) or not tests:
+            raise RuleFileError(f"{where}: condition on {attribute!r} must be {{operator: value}}")
+        for op, value in tests.items():
+            if op not in OPERATORS:
+                raise RuleFileError(
+                    f"{where}: unknown operator {op!r} on {attribute!r}; use one of {OPERATORS}"
+                )
+            if op in ("in", "not_in") and not isinstance(value, list):
+                raise RuleFileError(f"{where}: {op!r} on {attribute!r} needs a list")
+            if op in ("gt", "gte", "lt", "lte") and (
+                not isinstance(value, int | float) or isinstance(value, bool)
+            ):
+                raise RuleFileError(f"{where}: {op!r} on {attribute!r} needs a number")
+            conditions.append(Condition(str(attribute), op, value))
+    return Rule(
+        str(raw["name"]), str(raw["label"]), tuple(conditions), str(raw.get("description", ""))
+    )
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """Load and validate a rules YAML file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleFileError(f"cannot read rules file {path}: {exc.strerror or exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"{path}: not valid YAML ({exc})") from exc
+    return RuleSet.from_mapping(data, source=str(path))
+
+
+def bundled_rules_path(use_case: str) -> Path:
+    """Path of the rules file shipped with the code for ``use_case`` (fraud_detection, ...)."""
+    ref = resources.files("mlops_common.label_engine") / "rules" / f"{use_case}.yaml"
+    path = Path(str(ref))
+    if not path.is_file():
+        raise RuleFileError(f"no bundled rules for use case {use_case!r} (looked for {path})")
+    return path
