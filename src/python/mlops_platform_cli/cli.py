@@ -1,0 +1,87 @@
+"""``mlops``: one command per platform step, and ``quickstart`` for all of them.
+
+    mlops data                         seeded synthetic customers and transactions
+    mlops features transform|apply|materialize|labels
+    mlops train fraud|churn [--no-promote]
+    mlops promote fraud|churn
+    mlops batch-score fraud|churn [--entities PATH]
+    mlops drift fraud|churn --reference PATH --current PATH
+    mlops report [--month YYYY-MM]
+    mlops quickstart                   the whole flow end to end, with a summary
+
+The same subcommands are what the Airflow DAGs and the Ansible roles run (through the
+component PEXes), so there is one way to do each thing. ``MLOPS_PROFILE=servers`` switches
+every step from embedded files to PostgreSQL, Redis and an MLflow server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from mlops_common.pex_runner import PexTaskError
+from mlops_platform_cli import steps
+from mlops_platform_cli.components import MissingPexError
+from mlops_platform_cli.settings import CliSettings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlops", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("data", help="generate seeded raw data")
+    feats = sub.add_parser("features", help="feature store steps")
+    feats.add_argument("action", choices=["transform", "apply", "materialize", "labels"])
+    train = sub.add_parser("train", help="train, export to ONNX, register (and promote)")
+    train.add_argument("model", choices=sorted(steps.MODELS))
+    train.add_argument("--no-promote", action="store_true")
+    prom = sub.add_parser("promote", help="challenger vs champion gate")
+    prom.add_argument("model", choices=sorted(steps.MODELS))
+    batch = sub.add_parser("batch-score", help="score entity rows with the champion")
+    batch.add_argument("model", choices=sorted(steps.MODELS))
+    batch.add_argument("--entities", type=Path)
+    drift = sub.add_parser("drift", help="drift check and HTML report")
+    drift.add_argument("model", choices=sorted(steps.MODELS))
+    drift.add_argument("--reference", type=Path, required=True)
+    drift.add_argument("--current", type=Path, required=True)
+    report = sub.add_parser("report", help="monthly retraining report")
+    report.add_argument("--month")
+    sub.add_parser("quickstart", help="the whole flow end to end on the current profile")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = CliSettings()
+    try:
+        if args.command == "quickstart":
+            from mlops_platform_cli.quickstart import run_quickstart
+
+            return run_quickstart(settings)
+        if args.command == "data":
+            result = steps.generate_data(settings)
+        elif args.command == "features":
+            result = steps.features(settings, args.action)
+        elif args.command == "train":
+            result = steps.train(settings, args.model, promote=not args.no_promote)
+        elif args.command == "promote":
+            result = steps.promote(settings, args.model)
+        elif args.command == "batch-score":
+            result = steps.batch_score(settings, args.model, args.entities)
+        elif args.command == "drift":
+            result = steps.drift(settings, args.model, args.reference, args.current)
+        else:
+            result = steps.retraining_report(settings, args.month)
+    except MissingPexError as exc:
+        print(f"mlops: {exc}", file=sys.stderr)
+        return 2
+    except PexTaskError as exc:
+        print(f"mlops: step failed: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
