@@ -138,8 +138,8 @@ def render_report(table: str, frame: pd.DataFrame) -> str:
         else ""
     )
     columns = "".join(
-        f"<tr><td>{_esc(c)}</td><td>{_esc(r.dtype)}</td><td>{r.missing}</td>"
-        f"<td>{r.missing_pct}</td><td>{r.distinct}</td></tr>"
+        f"<tr><td>{_esc(c)}</td><td>{_esc(r['dtype'])}</td><td>{r['missing']}</td>"
+        f"<td>{r['missing_pct']}</td><td>{r['distinct']}</td></tr>"
         for c, r in summary.iterrows()
     )
     return (

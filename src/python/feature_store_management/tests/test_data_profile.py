@@ -26,6 +26,8 @@ def test_reports_per_raw_table_with_label_balance(make_settings: SettingsFactory
     fraud = int(data["transactions"]["is_fraud"].sum())
     assert "<h1>Data profile: transactions</h1>" in page
     assert "600 rows, 8 columns, 0 duplicate rows" in page
+    assert "<tr><td>amount</td><td>float64</td><td>0</td><td>0.0</td>" in page
+    assert "<tr><td>event_timestamp</td><td>datetime64[us, UTC]</td>" in page
     assert f"<tr><td>is_fraud</td><td>{fraud}</td><td>{600 - fraud}</td>" in page
     assert page.count("<svg") >= 8  # a plot per column
     churned = int(data["customers"]["churned"].sum())
