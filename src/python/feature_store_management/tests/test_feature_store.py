@@ -33,7 +33,7 @@ from feature_store_management.data_source_connectors.database_connector import (
     create_engine,
     read_sql,
 )
-from feature_store_management.data_transformation_pipelines.dbt_runner import run_dbt
+from feature_store_management.data_transformation_pipelines.dbt_runner import DbtError, run_dbt
 from feature_store_management.data_transformation_pipelines.etl import clean_user_demographics
 from feature_store_management.data_transformation_pipelines.spark import transaction_aggregates
 from feature_store_management.feature_repo.retrieval import training_frame
@@ -220,6 +220,19 @@ def test_dbt_models_built_and_tested(pipelines, profile: Profile) -> None:
     assert len(read_mart(settings, "user_transaction_aggregates")) == N_TRANSACTIONS
     # `dbt test` ran in the build and passes again on the built warehouse.
     run_dbt(settings, ("test",))
+
+
+def test_dbt_test_catches_a_broken_relationship(make_settings) -> None:
+    """The dbt tests are not vacuous: a transaction of an unknown user fails them by name."""
+    settings = make_settings(Profile.EMBEDDED)
+    data = generate(30, 200, AS_OF, 10, seed=2)
+    data["transactions"].loc[7, "user_id"] = 4_242  # valid raw row, unknown customer
+    for name, frame in data.items():
+        load_raw(settings, name, frame)
+    with pytest.raises(
+        DbtError, match=r"dbt test failed: .*relationships_stg_transactions_user_id"
+    ):
+        run_dbt(settings)
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.value)
@@ -473,7 +486,9 @@ def test_rematerialization_is_idempotent(pipelines, profile: Profile) -> None:
     assert entries > 0
     materialize_incremental(built.settings, UTC_AS_OF.to_pydatetime())
     built.store.materialize(HISTORY_START, UTC_AS_OF.to_pydatetime())
-    store = feature_store(built.settings)
+    views = sorted(v.name for v in built.store.list_feature_views())
+    store = apply(built.settings)  # re-applying the same definitions changes nothing
+    assert sorted(v.name for v in store.list_feature_views()) == views
     assert online(store, refs, users) == before
     assert online_entries(built) == entries
 
