@@ -33,6 +33,10 @@ from feature_store_management.data_source_connectors.database_connector import (
     create_engine,
     read_sql,
 )
+from feature_store_management.data_source_connectors.stream_consumers import (
+    RedisStreamSource,
+    publish_redis,
+)
 from feature_store_management.data_transformation_pipelines.dbt_runner import DbtError, run_dbt
 from feature_store_management.data_transformation_pipelines.etl import clean_user_demographics
 from feature_store_management.data_transformation_pipelines.spark import transaction_aggregates
@@ -45,6 +49,10 @@ from feature_store_management.feature_repo.store import (
 )
 from feature_store_management.feature_tables import read_feature_table, write_feature_table
 from feature_store_management.settings import FeatureStoreSettings
+from feature_store_management.streaming.push_transaction_aggregates import (
+    TransactionAggregator,
+)
+from feature_store_management.streaming.push_transaction_aggregates import run as stream_run
 from feature_store_management.tests.support import AS_OF, REDIS_URL, drop_redis_project
 from mlops_common.contracts.features import CHURN, FRAUD
 from mlops_common.settings import PlatformSettings, Profile
@@ -596,3 +604,76 @@ def test_bad_raw_file_is_rejected_and_nothing_is_lost(
     good.to_csv(tmp_path / "fixed.csv", index=False)
     assert cli.main(["load", "--table", table, "--file", str(tmp_path / "fixed.csv")]) == 0
     pd.testing.assert_frame_equal(read_raw(settings, table), good)
+
+
+# ------------------------------------------------------------------------------ streaming
+
+
+def test_stream_aggregator_matches_the_batch_job(pipelines) -> None:
+    """Replaying the raw transactions through the stream aggregator gives the Spark rows."""
+    settings = pipelines(Profile.EMBEDDED).settings
+    transactions = read_raw(settings, "transactions").sort_values(
+        ["event_timestamp", "transaction_id"]
+    )
+    aggregator = TransactionAggregator()
+    rows = [aggregator.add(event) for event in transactions.to_dict("records")]
+    assert aggregator.add(transactions.iloc[0].to_dict()) is None  # replay: skipped
+    streamed = pd.DataFrame(rows).set_index("transaction_id").sort_index()
+    batch = real_rows(read_feature_table(settings, AGG)).set_index("transaction_id").sort_index()
+    for column in AGG_COLUMNS:
+        np.testing.assert_allclose(streamed[column].astype(float), batch[column].astype(float))
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.value)
+def test_stream_events_reach_the_online_store(pipelines, profile: Profile) -> None:
+    built = pipelines(profile)
+    user = 900_002
+    stream = f"{built.settings.project}:{profile.value}:transactions"
+    history = pd.DataFrame(
+        {
+            "transaction_id": [-1, -2],
+            "user_id": [user, user],
+            "event_timestamp": [
+                UTC_AS_OF - pd.Timedelta(days=3),
+                UTC_AS_OF - pd.Timedelta(days=10),
+            ],
+            "amount": [100.0, 1000.0],
+            "merchant_category": ["fuel", "travel"],
+        }
+    )
+    events = [
+        {
+            "transaction_id": 50_001,
+            "user_id": user,
+            "merchant_category": "grocery",
+            "amount": 20.0,
+            "event_timestamp": (UTC_AS_OF + pd.Timedelta(hours=1)).isoformat(),
+        },
+        {
+            "transaction_id": 50_002,
+            "user_id": user,
+            "merchant_category": "travel",
+            "amount": 60.0,
+            "event_timestamp": (UTC_AS_OF + pd.Timedelta(minutes=80)).isoformat(),
+        },
+    ]
+    publish_redis(REDIS_URL, stream, [*events, events[0]])  # the last one is a redelivery
+    source = RedisStreamSource(REDIS_URL, stream, group="feature-store-test")
+    try:
+        pushed = stream_run(built.store, source, TransactionAggregator(history), block_ms=200)
+        assert pushed == 2
+        assert source.pending() == 0  # every message acknowledged after the push
+    finally:
+        source.client.delete(stream)
+        source.close()
+    got = online(built.store, AGG_REFS, [user])
+    # As of the second event: 7-day window = fuel 100 (3 days ago), grocery 20, travel 60.
+    assert got == {
+        "user_id": [user],
+        "txn_count_1h": [2],
+        "txn_count_24h": [2],
+        "txn_amount_sum_24h": [80.0],
+        "txn_amount_avg_7d": [60.0],
+        "txn_amount_max_7d": [100.0],
+        "distinct_categories_7d": [3],
+    }
