@@ -112,3 +112,49 @@ def run(
         pushed += n
     progress.finish(f"{pushed} row(s) pushed")
     return pushed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Consume a stream into the online store of the rendered repo (profile from env)."""
+    import argparse
+
+    from feature_store_management.data_generation.raw_store import read_raw
+    from feature_store_management.data_source_connectors.stream_consumers import (
+        KafkaStreamSource,
+        RedisStreamSource,
+    )
+    from feature_store_management.feature_repo.store import feature_store
+    from feature_store_management.settings import FeatureStoreSettings
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stream", default="transactions", help="Redis stream / Kafka topic")
+    parser.add_argument("--group", default="feature-store")
+    parser.add_argument("--kafka-bootstrap", default=None, help="use Kafka instead of Redis")
+    parser.add_argument("--follow", action="store_true", help="keep consuming when idle")
+    parser.add_argument("--block-ms", type=int, default=1000)
+    args = parser.parse_args(argv)
+    settings = FeatureStoreSettings()
+    # Every raw transaction counts as seen (replays are skipped); old ones are pruned per user.
+    aggregator = TransactionAggregator(read_raw(settings, "transactions"))
+    source: StreamSource = (
+        KafkaStreamSource(args.kafka_bootstrap, args.stream, args.group)
+        if args.kafka_bootstrap
+        else RedisStreamSource(settings.platform.redis_url, args.stream, args.group)
+    )
+    store = feature_store(settings)
+    total = 0
+    try:
+        while True:
+            total += run(store, source, aggregator, block_ms=args.block_ms)
+            if not args.follow:
+                break
+    finally:
+        source.close()
+    print(f"stream: pushed={total}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
