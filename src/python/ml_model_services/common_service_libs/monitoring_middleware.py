@@ -21,6 +21,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -40,6 +41,7 @@ class ServiceMetrics:
     """The metric families one service exposes; one registry per app keeps tests isolated."""
 
     def __init__(self, service: str, registry: CollectorRegistry | None = None) -> None:
+        disable_created_metrics()  # no *_created series: they double the scrape size
         self.service = service
         self.registry = registry or CollectorRegistry()
         r = self.registry
@@ -143,6 +145,7 @@ class AccessLog:
             return
         stream = self.stream or sys.stdout
         stream.write(orjson.dumps(record).decode() + "\n")
+        stream.flush()  # log shippers see the line now, not when a buffer fills
 
 
 class ObservabilityMiddleware:

@@ -33,6 +33,7 @@ def run_service(
     import uvicorn
 
     configure_json_logging(args.log_level.upper())
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per registry call is noise
     try:
         app = create_app(settings)
     except AuthConfigError as exc:
