@@ -9,6 +9,8 @@ this program (the ``serving-fixture`` PEX, training resolve) as a subprocess:
         train N small models on the fixture Feast repo (``testing.fixture_feature_repo``),
         register each (ONNX logged by the trainer), make version 1 ``champion``;
         prints ``{"name", "versions", "run_ids"}``.
+    serving-fixture models-serve --tracking-uri URI --model-uri models:/NAME/V --port P
+        exec ``mlflow models serve`` (1 worker, local env): the serving benchmark's baseline.
     serving-fixture score fraud|churn --tracking-uri URI --version V --rows rows.json
         native (sklearn/XGBoost/LightGBM) probabilities of the registered version for the
         given feature rows: the offline reference the services' ONNX scores must equal.
@@ -53,6 +55,22 @@ def _mlflow_server(args: argparse.Namespace) -> int:
         "--host", "127.0.0.1", "--port", str(args.port), "--workers", "1",
     ]  # fmt: skip
     os.chdir(root)
+    os.execvpe(cmd[0], cmd, env)
+    return 1  # unreachable
+
+
+def _models_serve(args: argparse.Namespace) -> int:
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": args.tracking_uri,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "1",
+    }
+    cmd = [
+        sys.executable, "-m", "mlflow", "models", "serve",
+        "-m", args.model_uri, "--env-manager", "local",
+        "--host", "127.0.0.1", "--port", str(args.port), "--workers", "1",
+    ]  # fmt: skip
     os.execvpe(cmd[0], cmd, env)
     return 1  # unreachable
 
@@ -123,13 +141,22 @@ def main(argv: list[str] | None = None) -> int:
     reg.add_argument("--home", required=True)
     reg.add_argument("--versions", type=int, default=1)
     reg.add_argument("--users", type=int, default=300)
+    serve = sub.add_parser("models-serve")
+    serve.add_argument("--tracking-uri", required=True)
+    serve.add_argument("--model-uri", required=True)
+    serve.add_argument("--port", type=int, required=True)
     score = sub.add_parser("score")
     score.add_argument("model", choices=sorted(USE_CASE))
     score.add_argument("--tracking-uri", required=True)
     score.add_argument("--version", required=True)
     score.add_argument("--rows", required=True)
     args = parser.parse_args(argv)
-    handler = {"mlflow-server": _mlflow_server, "register": _register, "score": _score}
+    handler = {
+        "mlflow-server": _mlflow_server,
+        "models-serve": _models_serve,
+        "register": _register,
+        "score": _score,
+    }
     return handler[args.command](args)
 
 
