@@ -76,8 +76,11 @@ def test_label_tables_match_raw_truth_and_trainer_contract(
             engine.dispose()
 
 
-def test_entity_rows_cover_exactly_the_interval(make_settings: SettingsFactory) -> None:
+def test_entity_rows_cover_exactly_the_interval(
+    make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = make_settings()
+    monkeypatch.setenv("MLOPS_HOME", str(settings.home))  # the CLI reads its settings from env
     data = _load(settings, seed=9)
     txn = data["transactions"]
     end = pd.Timestamp(AS_OF) - timedelta(days=3)
