@@ -50,9 +50,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {
+            400: "bad_request",
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            415: "unsupported_media_type",
+            503: "unavailable",
+        }.get(exc.status_code, "http_error")
         return JSONResponse(
             error_body(code, str(exc.detail)),
             status_code=exc.status_code,
@@ -61,8 +68,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = request.headers.get("x-request-id", "")
-        log.exception("unhandled error", extra={"request_id": request_id, "path": request.url.path})
+        request_id = request.scope.get("state", {}).get("request_id") or request.headers.get(
+            "x-request-id", ""
+        )
+        log.error(
+            "unhandled error: %s: %s",
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+            extra={"request_id": request_id, "path": request.url.path},
+        )
         return JSONResponse(
             error_body(
                 "internal_error", "unexpected server error; see logs", request_id=request_id
