@@ -536,6 +536,44 @@ def test_rerunning_dbt_and_jobs_is_idempotent(pipelines, spark, profile: Profile
 # ----------------------------------------------------------------------------- bad input
 
 
+def cli_environment(settings: FeatureStoreSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point ``feature-store-cli`` (configured by environment only) at a built store."""
+    for key, value in {
+        "MLOPS_PROFILE": settings.profile.value,
+        "MLOPS_HOME": str(settings.platform.home),
+        "MLOPS_POSTGRES_DSN": settings.platform.postgres_dsn,
+        "MLOPS_REDIS_URL": REDIS_URL,
+        "FEATURES_PROJECT": settings.project,
+        "FEATURES_AS_OF": settings.as_of.isoformat(),
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_cli_training_sets_are_identical_on_both_profiles(
+    pipelines, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frames: dict[Profile, dict[str, pd.DataFrame]] = {}
+    for profile in PROFILES:
+        settings = pipelines(profile).settings
+        cli_environment(settings, monkeypatch)
+        assert cli.main(["labels"]) == 0
+        frames[profile] = {}
+        for contract in (FRAUD, CHURN):
+            output = tmp_path / profile.value / f"{contract.use_case}.parquet"
+            argv = ["training-set", "--use-case", contract.use_case, "--output", str(output)]
+            assert cli.main(argv) == 0
+            frames[profile][contract.use_case] = pd.read_parquet(output)
+    for contract in (FRAUD, CHURN):
+        a = frames[Profile.EMBEDDED][contract.use_case]
+        b = frames[Profile.SERVERS][contract.use_case]
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        assert contract.label in a.columns
+        assert set(contract.feature_names) <= set(a.columns)
+        assert a[contract.label].isin([0, 1]).all()
+    assert len(frames[Profile.EMBEDDED][FRAUD.use_case]) == N_TRANSACTIONS
+    assert len(frames[Profile.EMBEDDED][CHURN.use_case]) == N_USERS
+
+
 BAD_FILES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.DataFrame], str]] = {
     "missing_column": (
         "transactions",
@@ -580,14 +618,7 @@ def test_bad_raw_file_is_rejected_and_nothing_is_lost(
     good = read_raw(settings, table)
     bad_file = tmp_path / f"{table}.csv"
     corrupt(good.copy()).to_csv(bad_file, index=False)
-    for key, value in {
-        "MLOPS_PROFILE": profile.value,
-        "MLOPS_HOME": str(settings.platform.home),
-        "MLOPS_POSTGRES_DSN": settings.platform.postgres_dsn,
-        "MLOPS_REDIS_URL": REDIS_URL,
-        "FEATURES_PROJECT": settings.project,
-    }.items():
-        monkeypatch.setenv(key, value)
+    cli_environment(settings, monkeypatch)
 
     assert cli.main(["load", "--table", table, "--file", str(bad_file)]) == 1
     err = capsys.readouterr().err
