@@ -4,8 +4,10 @@
     feature-store-cli load --table transactions --file raw.parquet
     feature-store-cli transform [--skip-dbt --skip-spark --skip-etl --master URL]
     feature-store-cli apply
+    feature-store-cli labels         # label tables for the trainers (after transform)
     feature-store-cli materialize [--end ISO]
-    feature-store-cli all            # the four steps above in order
+    feature-store-cli entities --use-case U --start ISO --end ISO --output F
+    feature-store-cli all            # data, transform, labels, apply, materialize in order
 
 The profile comes from ``MLOPS_PROFILE`` (embedded|servers) and state from ``MLOPS_HOME``;
 after ``apply`` a ready Feast repository is at ``$MLOPS_HOME/feature_repo``. Progress lines
@@ -77,6 +79,20 @@ def cmd_transform(settings: FeatureStoreSettings, args: argparse.Namespace) -> s
     return " ".join(done)
 
 
+def cmd_labels(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    from feature_store_management import labels
+
+    rows = labels.run(settings)
+    return " ".join(f"{k}={v}" for k, v in rows.items()) + f" dir={settings.home / 'labels'}"
+
+
+def cmd_entities(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    from feature_store_management.labels import write_entity_rows
+
+    rows = write_entity_rows(settings, args.use_case, args.start, args.end, Path(args.output))
+    return f"rows={rows} output={args.output}"
+
+
 def cmd_apply(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
     from feature_store_management.feature_repo.store import apply
 
@@ -93,7 +109,8 @@ def cmd_materialize(settings: FeatureStoreSettings, args: argparse.Namespace) ->
 
 def cmd_all(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
     return " ".join(
-        step(settings, args) for step in (cmd_data, cmd_transform, cmd_apply, cmd_materialize)
+        step(settings, args)
+        for step in (cmd_data, cmd_transform, cmd_labels, cmd_apply, cmd_materialize)
     )
 
 
@@ -125,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--skip-spark", action="store_true")
         p.add_argument("--skip-etl", action="store_true")
         p.add_argument("--master", default=None, help="Spark master (default local[1])")
+    add("labels", cmd_labels, "label tables for the trainers from the raw data")
+    entities = add("entities", cmd_entities, "entity rows of one interval for batch scoring")
+    entities.add_argument(
+        "--use-case", required=True, choices=["fraud_detection", "customer_churn"]
+    )
+    entities.add_argument("--start", required=True, type=datetime.fromisoformat)
+    entities.add_argument("--end", required=True, type=datetime.fromisoformat)
+    entities.add_argument("--output", required=True)
     add("apply", cmd_apply, "render feature_store.yaml and register definitions")
     for p in (
         add("materialize", cmd_materialize, "incremental load into the online store"),

@@ -3,6 +3,7 @@
     trainer train fraud|churn [--promote] [--no-register]
     trainer evaluate fraud|churn        (alias: promote)
     trainer predict-batch fraud|churn --entities PATH --output PATH [--engine auto|native|onnx]
+                                      [--alias A] [--rules RULES.yaml]
 
 Progress lines go to stderr; the last stdout line is one JSON object describing the result.
 Settings come from ``TRAINING_*`` / ``MLOPS_*`` environment variables or ``.env``. Exit codes:
@@ -32,6 +33,7 @@ from ml_model_development.common_ml_utils.settings import ConfigError
 # Explicit imports so Pants packages every model; discovery below keeps the CLI generic.
 from ml_model_development.models.customer_churn_lightgbm import train as _churn  # noqa: F401
 from ml_model_development.models.fraud_detection_xgboost import train as _fraud  # noqa: F401
+from mlops_common.label_engine import RuleFileError
 
 
 def discover_trainers() -> dict[str, type[BaseModelTrainer]]:
@@ -65,6 +67,9 @@ def _parser(names: list[str]) -> argparse.ArgumentParser:
     batch.add_argument("--output", type=Path, required=True, help="parquet to write")
     batch.add_argument("--engine", choices=["auto", "native", "onnx"], default=None)
     batch.add_argument("--alias", default=None, help="registry alias (default champion)")
+    batch.add_argument(
+        "--rules", type=Path, default=None, help="Label Engine rules file: add label columns"
+    )
     return parser
 
 
@@ -87,9 +92,18 @@ def main(argv: list[str] | None = None) -> int:
             result = asdict(evaluate_and_promote(trainer))
         else:
             result = asdict(
-                score_batch(trainer, args.entities, args.output, args.engine, args.alias)
+                score_batch(
+                    trainer, args.entities, args.output, args.engine, args.alias, args.rules
+                )
             )
-    except (ConfigError, TrainingDataError, LabelTableError, FeatureStoreError, ParityError) as exc:
+    except (
+        ConfigError,
+        TrainingDataError,
+        LabelTableError,
+        FeatureStoreError,
+        ParityError,
+        RuleFileError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result, default=str))

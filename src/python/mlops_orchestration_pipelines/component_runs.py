@@ -10,13 +10,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlops_common.pex_runner import locate_pex, run_pex
+from mlops_common.pex_runner import locate_pex, run_pex, run_pex_status
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
 
 
 def run_component(pex_name: str, args: list[str]) -> list[str]:
     variables = load_pipeline_variables()
     return run_pex(locate_pex(variables.pex_dir, pex_name), args)
+
+
+def run_component_status(
+    pex_name: str, args: list[str], ok_codes: tuple[int, ...], env: dict[str, str] | None = None
+) -> tuple[int, list[str]]:
+    """Like :func:`run_component` for CLIs whose exit code is an outcome (e.g. drift = 3)."""
+    variables = load_pipeline_variables()
+    return run_pex_status(locate_pex(variables.pex_dir, pex_name), args, ok_codes=ok_codes, env=env)
 
 
 def last_json_line(lines: list[str]) -> dict[str, Any]:

@@ -25,9 +25,15 @@ from mlops_orchestration_pipelines.plugins.hooks.internal_api_hook import Intern
 TRAINER_PEX = "trainer"
 
 
-def build_training_dag(cli_name: str, contract: ModelContract, schedule: str | None) -> DAG:
+def build_training_dag(
+    cli_name: str, contract: ModelContract, schedule: str | None, *, dag_id: str
+) -> DAG:
+    if dag_id != f"train_{contract.registered_model_name}":
+        # The drift checks trigger train_<registered model name>; keep the two in step.
+        raise ValueError(f"training DAG id must be train_{contract.registered_model_name}")
+
     @dag(
-        dag_id=f"train_{contract.registered_model_name}",
+        dag_id=dag_id,
         schedule=schedule,
         start_date=datetime(2026, 1, 1),
         catchup=False,

@@ -4,13 +4,31 @@ import subprocess
 import sys
 from pathlib import Path
 
-BUNDLE = Path("src.python.mlops_orchestration_pipelines.bundles/utility-dags-bundle.pex")
+import pytest
+
+BUNDLES = Path("src.python.mlops_orchestration_pipelines.bundles")
+BUNDLE = BUNDLES / "utility-dags-bundle.pex"
+# Every DAG domain ships as its own bundle; together they hold every DAG exactly once.
+DOMAIN_DAGS = {
+    "utility-dags-bundle": ["backup_mlflow_db", "cleanup_local_artifacts"],
+    "feature-dags-bundle": ["materialize_feast_online_store", "run_dbt_feast_models"],
+    "training-dags-bundle": ["train_customer_churn_lightgbm", "train_fraud_detection_xgboost"],
+    "batch-inference-dags-bundle": [
+        "score_daily_customers_churn",
+        "score_daily_transactions_fraud",
+    ],
+    "monitoring-dags-bundle": [
+        "check_churn_model_drift",
+        "check_fraud_model_drift",
+        "monthly_model_retraining_report",
+    ],
+}
 
 
-def _install(target: Path, pex_root: Path) -> subprocess.CompletedProcess:
+def _install(target: Path, pex_root: Path, bundle: Path = BUNDLE) -> subprocess.CompletedProcess:
     env = dict(os.environ, PEX_ROOT=str(pex_root))
     return subprocess.run(
-        [sys.executable, str(BUNDLE), "install", str(target)],
+        [sys.executable, str(bundle), "install", str(target)],
         env=env,
         capture_output=True,
         text=True,
@@ -62,3 +80,45 @@ def test_reinstall_replaces_previous_version(tmp_path: Path) -> None:
         not (tmp_path / "bundle.installing").exists()
         and not (tmp_path / "bundle.previous").exists()
     )
+
+
+def _parse(target: Path) -> subprocess.CompletedProcess:
+    code = (
+        "import sys, json; sys.path.insert(0, sys.argv[1]);"
+        "from airflow.dag_processing.dagbag import DagBag;"
+        "b = DagBag(dag_folder=sys.argv[1]);"
+        "print(json.dumps([sorted(b.dags), {k: v[-300:] for k, v in b.import_errors.items()}]))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(target))
+    return subprocess.run(
+        [sys.executable, "-c", code, str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(set(DOMAIN_DAGS) - {"utility-dags-bundle"}))
+def test_every_domain_bundle_installs_its_dags(tmp_path: Path, name: str) -> None:
+    target = tmp_path / "bundle"
+    result = _install(target, tmp_path / "pex", BUNDLES / f"{name}.pex")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["dag_ids"] == DOMAIN_DAGS[name]
+    parsed = _parse(target)
+    assert parsed.returncode == 0, parsed.stderr[-2000:]
+    dags, errors = json.loads(parsed.stdout.strip().splitlines()[-1])
+    assert errors == {} and dags == DOMAIN_DAGS[name]
+    if name == "batch-inference-dags-bundle":
+        # The Label Engine rules the batch DAGs apply travel with the bundle.
+        for use_case in ("fraud_detection", "customer_churn"):
+            assert f"mlops_common/label_engine/rules/{use_case}.yaml" in manifest["files"]
+
+
+def test_bundles_cover_every_dag_once() -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    dags_dir = Path(__file__).resolve().parents[1] / "dags"
+    everything = [d for dags in DOMAIN_DAGS.values() for d in dags]
+    assert sorted(everything) == sorted(DagBag(dag_folder=str(dags_dir)).dags)

@@ -15,6 +15,7 @@ EXPECTED = {
     },
     "run_dbt_feast_models": {
         "transform": set(),
+        "build_labels": {"transform"},
         "feast_apply": {"transform"},
         "materialize": {"feast_apply"},
     },
@@ -28,6 +29,23 @@ EXPECTED = {
         }
         for name in ("fraud_detection_xgboost", "customer_churn_lightgbm")
     },
+    **{
+        dag_id: {
+            "export_entities": set(),
+            "score_and_label": {"export_entities"},
+            "publish": {"score_and_label"},
+        }
+        for dag_id in ("score_daily_transactions_fraud", "score_daily_customers_churn")
+    },
+    **{
+        dag_id: {
+            "score_reference": set(),
+            "check_drift": {"score_reference"},
+            "trigger_retraining": {"check_drift"},
+        }
+        for dag_id in ("check_fraud_model_drift", "check_churn_model_drift")
+    },
+    "monthly_model_retraining_report": {"retraining_report": set()},
 }
 
 
@@ -57,6 +75,40 @@ def test_platform_defaults(dagbag, dag_id: str) -> None:
     assert "mlops-platform" in dag.tags and dag.catchup is False and dag.doc_md
     for t in dag.tasks:
         assert t.owner == "mlops-platform" and t.retries >= 1
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "target"),
+    [
+        ("check_fraud_model_drift", "train_fraud_detection_xgboost"),
+        ("check_churn_model_drift", "train_customer_churn_lightgbm"),
+    ],
+)
+def test_drift_checks_trigger_existing_training_dags(dagbag, dag_id: str, target: str) -> None:
+    trigger = dagbag.dags[dag_id].get_task("trigger_retraining")
+    assert trigger.trigger_dag_id == target and target in dagbag.dags
+
+
+@pytest.mark.parametrize("dag_id", ["score_daily_transactions_fraud", "check_fraud_model_drift"])
+def test_daily_dags_have_one_day_intervals(dagbag, dag_id: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    timetable = coerce_to_core_timetable(dagbag.dags[dag_id].timetable)
+    interval = timetable.infer_manual_data_interval(run_after=datetime(2026, 3, 2, tzinfo=UTC))
+    assert interval.end - interval.start == timedelta(days=1)
+
+
+def test_retraining_report_covers_the_previous_month() -> None:
+    from datetime import UTC, datetime
+
+    from mlops_orchestration_pipelines.dags.model_monitoring_pipelines.monthly_retraining_report_dag import (
+        report_month,
+    )
+
+    assert report_month(datetime(2026, 12, 1, 6, tzinfo=UTC)) == "2026-11"
+    assert report_month(datetime(2026, 1, 1, 6, tzinfo=UTC)) == "2025-12"
 
 
 def test_materialize_operator_command_is_templated(dagbag) -> None:

@@ -1,8 +1,10 @@
-"""Daily feature pipeline: dbt + Spark + Python ETL → ``feast apply`` → materialize.
+"""Daily feature pipeline: dbt + Spark + Python ETL → labels / ``feast apply`` → materialize.
 
 Transformations rebuild their tables from the raw data (dbt models and the Spark job
 overwrite whole outputs), ``feast apply`` is declarative, and materialization stops at the
-run's ``data_interval_end`` — so re-running a day leaves the same state.
+run's ``data_interval_end`` — so re-running a day leaves the same state. ``build_labels``
+rewrites the trainers' label tables (``$MLOPS_HOME/labels/<use_case>_labels.parquet``) from
+the raw data, aligned with the feature snapshot the transform just wrote.
 """
 
 from __future__ import annotations
@@ -35,10 +37,17 @@ def run_dbt_feast_models():
         run_component(FEATURE_STORE_PEX, ["transform"])
 
     @task
+    def build_labels() -> None:
+        run_component(FEATURE_STORE_PEX, ["labels"])
+
+    @task
     def feast_apply() -> None:
         run_component(FEATURE_STORE_PEX, ["apply"])
 
-    transform() >> feast_apply() >> FeastMaterializeOperator(task_id="materialize")
+    transformed = transform()
+    applied = feast_apply()
+    transformed >> [build_labels(), applied]
+    applied >> FeastMaterializeOperator(task_id="materialize")
 
 
 run_dbt_feast_models()

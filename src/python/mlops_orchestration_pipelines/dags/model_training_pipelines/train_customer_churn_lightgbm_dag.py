@@ -3,4 +3,6 @@
 from mlops_common.contracts.features import CHURN
 from mlops_orchestration_pipelines.dag_factories.training import build_training_dag
 
-dag = build_training_dag("churn", CHURN, schedule="@monthly")
+dag = build_training_dag(
+    "churn", CHURN, schedule="@monthly", dag_id="train_customer_churn_lightgbm"
+)

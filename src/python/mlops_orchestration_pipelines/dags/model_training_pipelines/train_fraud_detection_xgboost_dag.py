@@ -3,4 +3,4 @@
 from mlops_common.contracts.features import FRAUD
 from mlops_orchestration_pipelines.dag_factories.training import build_training_dag
 
-dag = build_training_dag("fraud", FRAUD, schedule="@weekly")
+dag = build_training_dag("fraud", FRAUD, schedule="@weekly", dag_id="train_fraud_detection_xgboost")

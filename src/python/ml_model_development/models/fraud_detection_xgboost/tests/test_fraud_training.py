@@ -19,6 +19,7 @@ from ml_model_development.models.fraud_detection_xgboost.evaluate import evaluat
 from ml_model_development.models.fraud_detection_xgboost.predict_batch import predict_batch
 from ml_model_development.models.fraud_detection_xgboost.train import FraudDetectionTrainer
 from mlops_common.contracts.features import FRAUD
+from mlops_common.label_engine import bundled_rules_path, load_rules
 
 WEAK = {"n_estimators": 2, "max_depth": 1, "learning_rate": 0.05}
 STRONG = {"n_estimators": 40, "max_depth": 3}
@@ -99,7 +100,8 @@ def test_batch_prediction_and_cli(platform, mlops_home: Path, monkeypatch, capsy
 
     entities = pd.read_parquet(mlops_home / "labels" / "fraud_detection_labels.parquet")
     entities_path = mlops_home / "to_score.parquet"
-    entities.drop(columns=[FRAUD.label]).head(300).to_parquet(entities_path)
+    to_score = entities.drop(columns=[FRAUD.label]).head(300)
+    to_score.assign(row_id=range(300)).to_parquet(entities_path)
     output = mlops_home / "scored" / "fraud.parquet"
     for engine in ("native", "onnx"):
         assert (
@@ -113,12 +115,33 @@ def test_batch_prediction_and_cli(platform, mlops_home: Path, monkeypatch, capsy
                     str(output),
                     "--engine",
                     engine,
+                    *(
+                        ["--rules", str(bundled_rules_path(FRAUD.use_case))]
+                        if engine == "onnx"
+                        else []
+                    ),
                 ]
             )
             == 0
         )
         scored = pd.read_parquet(output)
         assert len(scored) == 300 and scored["engine"].eq(engine).all()
+        if engine == "onnx":  # Label Engine decisions: same rules as the online service
+            rules = load_rules(bundled_rules_path(FRAUD.use_case))
+            assert set(scored["label"]) <= set(rules.labels)
+            assert scored["rules_version"].eq(rules.version).all()
+            for row in scored.to_dict("records"):
+                decision = rules.decide(row)
+                assert (row["label"], row["fired_rules"]) == (
+                    decision.label,
+                    ",".join(decision.fired),
+                )
+            blocked = scored["score"] >= 0.9
+            assert scored.loc[blocked, "label"].eq("block").all()
+            # extra entity columns come through so results can be joined back
+            assert sorted(scored["row_id"]) == list(range(300))
+        else:
+            assert "label" not in scored.columns
         assert scored["score"].between(0, 1).all()
         champion = MlflowClient().get_model_version_by_alias(
             FRAUD.registered_model_name, "champion"

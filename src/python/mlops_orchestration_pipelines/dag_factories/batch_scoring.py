@@ -1,0 +1,158 @@
+"""One batch-scoring DAG per model: export entities → score + label → publish the partition.
+
+Workflow 3B of the seed design (batch serving): take the data interval's batch from the
+feature store, join its features from the **offline store** point-in-time, score it with the
+registry's **champion**, apply the **Label Engine** rules, and store the results.
+
+* ``export_entities`` — ``feature-store-cli entities`` writes the interval's entity rows
+  (fraud: the interval's transactions with their request fields; churn: every customer,
+  observed at the end of the interval).
+* ``score_and_label`` — ``trainer predict-batch <model> --rules <rules.yaml>`` scores them and
+  adds ``label`` / ``fired_rules`` / ``rules_version`` from the rules file shipped with this
+  bundle (``mlops_common/label_engine/rules/<use_case>.yaml``), writing straight into the
+  interval's partition ``$MLOPS_HOME/predictions/<use_case>/dt=<YYYY-MM-DD>/part.parquet``
+  (temp file + rename inside the trainer).
+* ``publish`` — writes the partition's ``_manifest.json`` (rows, model and rules versions,
+  run id) atomically; consumers read a partition only once its manifest exists.
+
+Every step replaces its output for the interval, never appends, so re-running or retrying a
+day leaves exactly one copy of that day's rows. Scoring never touches registry aliases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import DAG, CronTriggerTimetable, dag, get_current_context, task
+
+from mlops_common.contracts.features import ModelContract
+from mlops_common.label_engine import bundled_rules_path
+from mlops_common.settings import PlatformSettings
+from mlops_orchestration_pipelines.component_runs import last_json_line, run_component
+from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
+from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
+from mlops_orchestration_pipelines.dag_factories.training import TRAINER_PEX
+from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator import (
+    FEATURE_STORE_PEX,
+)
+
+MANIFEST = "_manifest.json"
+PART_FILE = "part.parquet"
+
+
+def predictions_root(use_case: str) -> Path:
+    return PlatformSettings().home / "predictions" / use_case
+
+
+def partition_dir(use_case: str, interval_start: datetime) -> Path:
+    """``$MLOPS_HOME/predictions/<use_case>/dt=YYYY-MM-DD`` for the interval starting then."""
+    return predictions_root(use_case) / f"dt={interval_start.astimezone(UTC):%Y-%m-%d}"
+
+
+def rules_file(use_case: str) -> Path:
+    """The rules the bundle ships, unless ``rules_dir`` points at a reviewed override."""
+    override = load_pipeline_variables().rules_dir
+    return override / f"{use_case}.yaml" if override else bundled_rules_path(use_case)
+
+
+def write_json_atomically(path: Path, payload: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str))
+    os.replace(tmp, path)
+
+
+def _interval() -> tuple[datetime, datetime]:
+    context = get_current_context()
+    start, end = context["data_interval_start"], context["data_interval_end"]
+    if start is None or end is None or end <= start:
+        raise ValueError(
+            f"batch scoring needs a non-empty data interval, got [{start}, {end}]; "
+            "trigger the DAG with a logical date"
+        )
+    return start, end
+
+
+def build_batch_scoring_dag(
+    cli_name: str, contract: ModelContract, *, dag_id: str, cron: str, doc: str
+) -> DAG:
+    @dag(
+        dag_id=dag_id,
+        # Trigger timetable with an explicit interval: the run at T scores [T - 1 day, T].
+        schedule=CronTriggerTimetable(cron, timezone="UTC", interval=timedelta(days=1)),
+        start_date=datetime(2026, 1, 1, tzinfo=UTC),
+        catchup=False,
+        default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(hours=1)},
+        tags=[PLATFORM_TAG, "batch-inference", contract.use_case],
+        doc_md=f"{doc}\n\n{__doc__}",
+        max_active_runs=1,
+    )
+    def batch_scoring():
+        @task
+        def export_entities() -> dict[str, Any]:
+            start, end = _interval()
+            scratch = PlatformSettings().home / "scratch" / "batch" / contract.use_case
+            entities = scratch / f"{start.astimezone(UTC):%Y-%m-%dT%H%M}" / "entities.parquet"
+            lines = run_component(
+                FEATURE_STORE_PEX,
+                ["entities", "--use-case", contract.use_case, "--start", start.isoformat(),
+                 "--end", end.isoformat(), "--output", str(entities)],
+            )  # fmt: skip
+            summary = next((ln for ln in reversed(lines) if ln.startswith("entities:")), "")
+            match = re.search(r"\brows=(\d+)", summary)
+            if match is None:
+                raise ValueError(f"feature-store-cli printed no row count: {summary!r}")
+            return {"entities": str(entities), "rows": int(match.group(1)), "start": str(start)}
+
+        @task
+        def score_and_label(exported: dict[str, Any]) -> dict[str, Any]:
+            start, _ = _interval()
+            target = partition_dir(contract.use_case, start)
+            if exported["rows"] == 0:
+                # Nothing happened in the interval: the partition must be empty too, even if an
+                # earlier run (on other raw data) wrote one.
+                shutil.rmtree(target, ignore_errors=True)
+                return {"rows": 0, "partition": str(target)}
+            rules = rules_file(contract.use_case)
+            result = last_json_line(
+                run_component(
+                    TRAINER_PEX,
+                    ["predict-batch", cli_name, "--entities", exported["entities"],
+                     "--output", str(target / PART_FILE), "--rules", str(rules)],
+                )  # fmt: skip
+            )
+            return {**result, "partition": str(target), "rules_file": str(rules)}
+
+        @task
+        def publish(scored: dict[str, Any]) -> dict[str, Any]:
+            context = get_current_context()
+            start, end = _interval()
+            target = Path(scored["partition"])
+            manifest = {
+                "use_case": contract.use_case,
+                "registered_model_name": contract.registered_model_name,
+                "data_interval_start": start.isoformat(),
+                "data_interval_end": end.isoformat(),
+                "rows": scored["rows"],
+                "model_version": scored.get("model_version"),
+                "engine": scored.get("engine"),
+                "rules_version": scored.get("rules_version"),
+                "labels": scored.get("labels"),
+                "dag_run_id": context["run_id"],
+            }
+            if scored["rows"] == 0:
+                print(f"no entities in [{start}, {end}]; partition {target} left empty")
+                return manifest
+            write_json_atomically(target / MANIFEST, manifest)
+            print(f"published {scored['rows']} rows to {target}: labels {scored.get('labels')}")
+            return manifest
+
+        publish(score_and_label(export_entities()))
+
+    return batch_scoring()

@@ -1,0 +1,109 @@
+"""One drift-check DAG per model: reference → drift check → trigger retraining on drift.
+
+* ``score_reference`` — scores the model's training entity rows
+  (``$MLOPS_HOME/labels/<use_case>_labels.parquet``) with the current champion into
+  ``$MLOPS_HOME/monitoring/reference/<use_case>.parquet``: the training-time distribution of
+  every model feature and of the score, as the champion sees it. Rebuilt each run (replaced
+  atomically), so a newly promoted champion gets a matching reference.
+* ``check_drift`` — ``monitoring-cli drift`` compares that reference with the last complete
+  day's batch-scoring partition (features and ``score``); it writes the JSON/HTML report and
+  Prometheus gauges under ``$MLOPS_HOME/reports/drift/<model>/dt=<day>``. Exit code 3 means
+  drift was flagged: the task returns True and the retraining trigger runs; otherwise the
+  trigger is skipped. The PSI threshold is the pipeline variable ``drift_psi_threshold``.
+* ``trigger_retraining`` — ``TriggerDagRunOperator`` on ``train_<model>``; the training DAG's
+  evaluation gate still decides whether the retrained model replaces the champion.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.sdk import DAG, CronTriggerTimetable, dag, get_current_context, task
+
+from mlops_common.contracts.features import ModelContract
+from mlops_common.settings import PlatformSettings
+from mlops_orchestration_pipelines.component_runs import (
+    last_json_line,
+    run_component,
+    run_component_status,
+)
+from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
+from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
+from mlops_orchestration_pipelines.dag_factories.batch_scoring import PART_FILE, partition_dir
+from mlops_orchestration_pipelines.dag_factories.training import TRAINER_PEX
+
+MONITORING_PEX = "monitoring-cli"
+DRIFT_EXIT_CODE = 3
+
+
+def reference_path(use_case: str) -> Path:
+    return PlatformSettings().home / "monitoring" / "reference" / f"{use_case}.parquet"
+
+
+def build_drift_check_dag(
+    cli_name: str, contract: ModelContract, *, dag_id: str, cron: str, doc: str
+) -> DAG:
+    @dag(
+        dag_id=dag_id,
+        # Runs after the day's batch scoring (midnight UTC) and checks that complete day.
+        schedule=CronTriggerTimetable(cron, timezone="UTC", interval=timedelta(days=1)),
+        start_date=datetime(2026, 1, 1, tzinfo=UTC),
+        catchup=False,
+        default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(hours=1)},
+        tags=[PLATFORM_TAG, "monitoring", contract.use_case],
+        doc_md=f"{doc}\n\n{__doc__}",
+        max_active_runs=1,
+    )
+    def drift_check():
+        @task
+        def score_reference() -> dict:
+            home = PlatformSettings().home
+            labels = home / "labels" / f"{contract.use_case}_labels.parquet"
+            target = reference_path(contract.use_case)
+            result = last_json_line(
+                run_component(
+                    TRAINER_PEX,
+                    ["predict-batch", cli_name, "--entities", str(labels), "--output", str(target)],
+                )
+            )
+            return result
+
+        @task.short_circuit
+        def check_drift(reference: dict) -> bool:
+            end = get_current_context()["data_interval_end"]
+            day = (end - timedelta(days=1)).astimezone(UTC).replace(hour=0, minute=0, second=0)
+            current = partition_dir(contract.use_case, day) / PART_FILE
+            if not current.is_file():
+                raise FileNotFoundError(
+                    f"no batch-scoring partition {current}; run score_* for {day:%Y-%m-%d} first"
+                )
+            out = PlatformSettings().home / "reports" / "drift" / contract.registered_model_name
+            out = out / f"dt={day:%Y-%m-%d}"
+            threshold = str(load_pipeline_variables().drift_psi_threshold)
+            code, _ = run_component_status(
+                MONITORING_PEX,
+                ["drift", "--reference", reference["output_path"], "--current", str(current),
+                 "--model", contract.registered_model_name,
+                 "--features", ",".join(contract.feature_names), "--score", "score",
+                 "--output-dir", str(out)],
+                ok_codes=(0, DRIFT_EXIT_CODE),
+                env={
+                    "MONITORING_DRIFT__PSI_THRESHOLD": threshold,
+                    "MONITORING_DRIFT__PREDICTION_PSI_THRESHOLD": threshold,
+                },
+            )  # fmt: skip
+            drifted = code == DRIFT_EXIT_CODE
+            print(f"drift {'flagged: triggering retraining' if drifted else 'not flagged'}")
+            return drifted
+
+        trigger = TriggerDagRunOperator(
+            task_id="trigger_retraining",
+            trigger_dag_id=f"train_{contract.registered_model_name}",
+            conf={"reason": "drift", "checked_by": dag_id},
+            wait_for_completion=False,
+        )
+        check_drift(score_reference()) >> trigger
+
+    return drift_check()

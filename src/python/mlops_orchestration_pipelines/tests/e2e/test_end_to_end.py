@@ -1,0 +1,241 @@
+"""Feature → training → batch scoring → drift check, run with ``dag.test()`` on embedded defaults.
+
+Real components underneath: the Pants-built ``feature-store-cli`` (dbt on DuckDB, Spark local
+mode, Feast file offline store + SQLite online store), ``trainer`` (XGBoost/LightGBM, MLflow on
+SQLite under ``MLOPS_HOME``, ONNX export) and ``monitoring-cli`` PEXes, and Airflow's SQLite
+metadata DB from ``conftest.py``. The tests share one platform home and run in file order:
+each builds on the state the previous DAG left, as the DAGs do in production.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mlops_common.contracts.features import CHURN, FRAUD
+from mlops_common.label_engine import bundled_rules_path, load_rules
+
+DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+PEXES = {
+    "feature-store-cli": "src.python.feature_store_management/feature-store-cli.pex",
+    "trainer": "src.python.ml_model_development/trainer.pex",
+    "monitoring-cli": "src.python.ml_reporting_monitoring/monitoring-cli.pex",
+}
+AS_OF = datetime(2026, 11, 1, tzinfo=UTC)
+# Batch run at 31 Oct 00:00 scores [30 Oct, 31 Oct]: a day inside the generated history.
+FRAUD_RUN = datetime(2026, 10, 31, tzinfo=UTC)
+FRAUD_DAY = "2026-10-30"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("e2e")
+    pex_dir = root / "pex"
+    pex_dir.mkdir()
+    for name, built in PEXES.items():
+        (pex_dir / f"{name}.pex").symlink_to(Path(built).resolve())
+    mlops_home = root / "home"
+    env = {
+        "MLOPS_PROFILE": "embedded",
+        "MLOPS_HOME": str(mlops_home),
+        "PEX_ROOT": str(root / "pex_root"),
+        "MLOPS_PIPELINE_PEX_DIR": str(pex_dir),
+        # No model service is part of this test: never call one that happens to be running.
+        "MLOPS_PIPELINE_SERVICE_URLS": "{}",
+        "FEATURES_AS_OF": AS_OF.isoformat(),
+        "FEATURES_N_USERS": "200",
+        "FEATURES_N_TRANSACTIONS": "3000",
+        "FEATURES_DAYS": "30",
+        "DO_NOT_TRACK": "1",
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "MONITORING_OUTPUT_DIR": str(mlops_home / "reports"),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        yield mlops_home
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    assert bag.import_errors == {}
+    return bag
+
+
+def pex_python(home: Path, pex: str, code: str) -> object:
+    """Run ``code`` inside a component PEX's environment; it prints one JSON line."""
+    env = dict(os.environ, PEX_INTERPRETER="1")
+    out = subprocess.run(
+        [sys.executable, str(home.parent / "pex" / f"{pex}.pex"), "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_dag(dagbag, dag_id: str, logical_date: datetime):
+    from airflow.utils.state import DagRunState
+
+    run = dagbag.dags[dag_id].test(logical_date=logical_date)
+    states = {
+        ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()
+    }
+    assert run.state == DagRunState.SUCCESS, f"{dag_id}: {states}"
+    return run, states
+
+
+def registry(home: Path, model: str) -> dict:
+    uri = f"sqlite:///{(home / 'mlflow' / 'mlflow.db').resolve()}"
+    return pex_python(
+        home,
+        "trainer",
+        "import json; from mlflow import MlflowClient;"
+        f"c = MlflowClient(tracking_uri={uri!r}, registry_uri={uri!r});"
+        f"vs = c.search_model_versions(\"name='{model}'\");"
+        f"champ = c.get_model_version_by_alias({model!r}, 'champion');"
+        "print(json.dumps({'versions': sorted(int(v.version) for v in vs),"
+        " 'champion': int(champ.version)}))",
+    )  # type: ignore[return-value]
+
+
+def read_partition(home: Path, path: Path, key: str) -> dict:
+    return pex_python(
+        home,
+        "trainer",
+        "import json, pandas as pd;"
+        f"f = pd.read_parquet({str(path)!r});"
+        f"print(json.dumps({{'rows': len(f), 'keys': sorted(int(k) for k in f[{key!r}]),"
+        " 'labels': sorted(set(f['label'])), 'scores_ok': bool(f['score'].between(0, 1).all()),"
+        " 'versions': sorted(set(f['model_version'])), 'rules': sorted(set(f['rules_version'])),"
+        " 'records': f.drop(columns=['scored_at', 'event_timestamp']).to_dict('records')},"
+        " default=str))",
+    )  # type: ignore[return-value]
+
+
+def test_feature_pipeline_builds_features_and_labels(dagbag, home: Path) -> None:
+    from mlops_common.pex_runner import locate_pex, run_pex
+
+    # The source system: seeded raw data lands first (in production, connectors load it).
+    run_pex(locate_pex(home.parent / "pex", "feature-store-cli"), ["data"])
+    _, states = run_dag(dagbag, "run_dbt_feast_models", AS_OF)
+    assert set(states.values()) == {"success"}
+    for contract in (FRAUD, CHURN):
+        assert (home / "labels" / f"{contract.use_case}_labels.parquet").is_file()
+    assert (home / "feature_repo" / "feature_store.yaml").is_file()
+
+
+def test_training_promotes_once_and_rerun_keeps_the_champion(dagbag, home: Path) -> None:
+    run_dag(dagbag, "train_fraud_detection_xgboost", AS_OF)
+    first = registry(home, FRAUD.registered_model_name)
+    assert first == {"versions": [1], "champion": 1}
+    published = json.loads(
+        (home / "models" / FRAUD.registered_model_name / "champion" / "version.json").read_text()
+    )
+    assert str(published["version"]) == "1"
+
+    # Same data, same seed: the challenger cannot beat the champion by the margin.
+    run_dag(dagbag, "train_fraud_detection_xgboost", AS_OF)
+    assert registry(home, FRAUD.registered_model_name) == {"versions": [1, 2], "champion": 1}
+    notes = [
+        json.loads(line)
+        for line in (home / "notifications" / "training.jsonl").read_text().splitlines()
+    ]
+    assert [n["promoted"] for n in notes] == [True, False]
+
+    run_dag(dagbag, "train_customer_churn_lightgbm", AS_OF)
+    assert registry(home, CHURN.registered_model_name) == {"versions": [1], "champion": 1}
+
+
+def test_fraud_batch_scoring_is_labelled_and_idempotent(dagbag, home: Path) -> None:
+    raw = pex_python(
+        home,
+        "trainer",
+        "import json, pandas as pd;"
+        f"t = pd.read_parquet({str(home / 'features' / 'raw' / 'transactions.parquet')!r});"
+        "ts = pd.to_datetime(t['event_timestamp'], utc=True);"
+        f"day = t[(ts >= pd.Timestamp('{FRAUD_DAY}', tz='UTC'))"
+        f" & (ts < pd.Timestamp('{FRAUD_DAY}', tz='UTC') + pd.Timedelta(days=1))];"
+        "print(json.dumps(sorted(int(i) for i in day['transaction_id'])))",
+    )
+    assert raw, "the chosen day must have transactions"
+    partition = home / "predictions" / FRAUD.use_case / f"dt={FRAUD_DAY}"
+    rules = load_rules(bundled_rules_path(FRAUD.use_case))
+
+    run_dag(dagbag, "score_daily_transactions_fraud", FRAUD_RUN)
+    first = read_partition(home, partition / "part.parquet", "transaction_id")
+    assert first["keys"] == raw  # every transaction of the interval, each exactly once
+    assert first["scores_ok"] and first["versions"] == ["1"]
+    assert set(first["labels"]) <= set(rules.labels) and first["rules"] == [rules.version]
+    for record in first["records"]:  # the rules as the Label Engine applies them online
+        decision = rules.decide(record)
+        assert (record["label"], record["fired_rules"]) == (
+            decision.label,
+            ",".join(decision.fired),
+        )
+    manifest = json.loads((partition / "_manifest.json").read_text())
+    assert manifest["rows"] == len(raw) and manifest["model_version"] == "1"
+
+    run_dag(dagbag, "score_daily_transactions_fraud", FRAUD_RUN)
+    second = read_partition(home, partition / "part.parquet", "transaction_id")
+    assert second["keys"] == raw  # replaced, not appended: no duplicate rows
+    assert second["records"] == first["records"]
+    assert sorted(p.name for p in partition.iterdir()) == ["_manifest.json", "part.parquet"]
+    assert [p.name for p in partition.parent.iterdir()] == [f"dt={FRAUD_DAY}"]
+    # Scoring never promotes: the registry is as training left it.
+    assert registry(home, FRAUD.registered_model_name) == {"versions": [1, 2], "champion": 1}
+
+
+def test_churn_batch_scoring_scores_every_customer(dagbag, home: Path) -> None:
+    run_dag(dagbag, "score_daily_customers_churn", datetime(2026, 11, 2, tzinfo=UTC))
+    partition = home / "predictions" / CHURN.use_case / "dt=2026-11-01" / "part.parquet"
+    scored = read_partition(home, partition, "user_id")
+    assert scored["keys"] == list(range(1, 201))
+    rules = load_rules(bundled_rules_path(CHURN.use_case))
+    assert set(scored["labels"]) <= set(rules.labels)
+    for record in scored["records"]:
+        assert record["label"] == rules.decide(record).label
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "drifted"),
+    [({"MLOPS_PIPELINE_DRIFT_PSI_THRESHOLD": "1000000"}, False),
+     ({"MLOPS_PIPELINE_DRIFT_PSI_THRESHOLD": "0.000001",
+       "MONITORING_DRIFT__P_VALUE_THRESHOLD": "1.0"}, True)],
+)  # fmt: skip
+def test_drift_check_triggers_retraining_only_on_drift(
+    dagbag, home: Path, monkeypatch: pytest.MonkeyPatch, thresholds: dict, drifted: bool
+) -> None:
+    from airflow.models.dagrun import DagRun
+
+    for key, value in thresholds.items():
+        monkeypatch.setenv(key, value)
+    target = "train_fraud_detection_xgboost"
+
+    def drift_runs() -> int:
+        return sum(1 for r in DagRun.find(dag_id=target) if (r.conf or {}).get("reason") == "drift")
+
+    before = drift_runs()
+    _, states = run_dag(dagbag, "check_fraud_model_drift", datetime(2026, 10, 31, 2, tzinfo=UTC))
+    summary = json.loads(
+        (
+            home / "reports" / "drift" / FRAUD.registered_model_name / f"dt={FRAUD_DAY}"
+            / f"drift_{FRAUD.registered_model_name}.json"
+        ).read_text()
+    )  # fmt: skip
+    assert summary["alert"] is drifted
+    manifest = home / "predictions" / FRAUD.use_case / f"dt={FRAUD_DAY}" / "_manifest.json"
+    assert summary["current_rows"] == json.loads(manifest.read_text())["rows"]
+    assert states["trigger_retraining"] == ("success" if drifted else "skipped")
+    assert drift_runs() == before + (1 if drifted else 0)

@@ -1,0 +1,67 @@
+"""The worker image installs exactly the airflow resolve the DAGs are tested with."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from pathlib import Path
+
+from mlops_orchestration_pipelines.worker.requirements_from_lock import (
+    locked_pins,
+    main,
+    parse_requirements,
+    read_lock,
+    render,
+)
+
+LOCK = Path("3rdparty/python/airflow/airflow.lock")
+REQUIREMENTS = Path("src/python/mlops_orchestration_pipelines/worker/requirements.txt")
+DOCKERFILE = Path("src/docker/Dockerfile.airflow_custom_worker")
+
+
+def test_committed_requirements_are_generated_from_the_lock() -> None:
+    lock = read_lock(LOCK)
+    assert REQUIREMENTS.read_text() == render(lock), "regenerate: see the file's header"
+    assert main([str(LOCK), str(REQUIREMENTS), "--check"]) == 0
+
+
+def test_every_locked_package_is_pinned_with_hashes() -> None:
+    lock = read_lock(LOCK)
+    pins = parse_requirements(REQUIREMENTS.read_text())
+    locked = locked_pins(lock)
+    assert pins == {name: version for name, (version, _) in locked.items()}
+    assert pins["apache-airflow"] == "3.3.2"
+    for requirement in lock["requirements"]:
+        assert re.split(r"[<>=!~\[ ]", requirement, maxsplit=1)[0] in pins
+    assert all(hashes for _, hashes in locked.values())
+
+
+def test_pins_match_the_environment_the_tests_run_in() -> None:
+    pins = parse_requirements(REQUIREMENTS.read_text())
+    checked = 0
+    for name, version in pins.items():
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue  # not needed by these tests' import closure
+        assert installed == version, name
+        checked += 1
+    assert checked >= 50  # airflow and its runtime dependencies at least
+
+
+def test_stale_file_is_detected(tmp_path: Path) -> None:
+    stale = tmp_path / "requirements.txt"
+    stale.write_text(
+        REQUIREMENTS.read_text().replace("apache-airflow==3.3.2", "apache-airflow==3.0.0")
+    )
+    assert main([str(LOCK), str(stale), "--check"]) == 1
+
+
+def test_worker_image_installs_the_generated_set_and_the_bundles() -> None:
+    dockerfile = DOCKERFILE.read_text()
+    assert str(REQUIREMENTS) in dockerfile
+    assert "--require-hashes" in dockerfile and "--no-deps" in dockerfile
+    for bundle in ("utility", "feature", "training", "batch-inference", "monitoring"):
+        assert f"{bundle}-dags-bundle.pex" in dockerfile
+    for pex in ("feature-store-cli.pex", "trainer.pex", "monitoring-cli.pex"):
+        assert pex in dockerfile
