@@ -59,6 +59,22 @@ class Result:
     p99_ms: float
     non_2xx: int
     errors: str
+    requests: int = 0
+    cpu_us_per_request: float = 0.0  # server process group, user+system
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user+system) of every process in a process group (server + its workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 (pgrp), after pid and (comm)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def _port() -> int:
@@ -215,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             "MLOPS_SERVICE_FEAST_PROJECT": project,
             "MLOPS_SERVICE_API_KEY": API_KEY,
         }
-        p = procs.start(
+        p = api_proc = procs.start(
             "fraud-api",
             [py, str(dist / FRAUD_API), "--host", "127.0.0.1", "--port", str(api_port)],
             api_env,
@@ -233,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         # (b) the bare reference endpoint
         ref_port = _port()
         ref_env = base_env | {"PYTHONPATH": os.pathsep.join(sys.path)}
-        p = procs.start(
+        p = ref_proc = procs.start(
             "reference",
             [sys.executable, "-m", "ml_model_services.benchmarks.reference_app", "--port", str(ref_port),
              "--model", str(model_file), "--redis-url", args.redis_url, "--project", project],
@@ -245,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # (a) mlflow models serve of the same registered version
         serve_port = _port()
-        p = procs.start(
+        p = serve_proc = procs.start(
             "mlflow-models-serve",
             [py, str(dist / FIXTURE), "models-serve", "--tracking-uri", mlflow_url,
              "--model-uri", f"models:/fraud_detection_xgboost/{version}", "--port", str(serve_port)],
@@ -266,20 +282,23 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         results = []
-        for target, url, body, headers in (
-            ("a_mlflow_models_serve", f"{serve}/invocations", mlflow_body, {}),
-            ("b_bare_reference", f"{ref}/score", REQUEST, {}),
-            ("c_fraud_api", f"{api}/v1/fraud/score", REQUEST, {"x-api-key": API_KEY}),
+        for target, url, body, headers, proc in (
+            ("a_mlflow_models_serve", f"{serve}/invocations", mlflow_body, {}, serve_proc),
+            ("b_bare_reference", f"{ref}/score", REQUEST, {}, ref_proc),
+            ("c_fraud_api", f"{api}/v1/fraud/score", REQUEST, {"x-api-key": API_KEY}, api_proc),
         ):
             print(f"[bench] wrk -t1 -c{args.connections} -d{args.duration}s {target}", flush=True)
             results.append(
-                run_wrk(target, url, body, headers, work, args.duration, args.connections)
+                run_wrk(target, url, body, headers, work, args.duration, args.connections, proc.pid)
             )
         a, b, c = results
-        print(f"\n{'target':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
+        print(
+            f"\n{'target':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}{'CPU us/req':>12}"
+        )
         for r in results:
             print(
-                f"{r.target:<24}{r.requests_per_s:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.non_2xx:>9}"
+                f"{r.target:<24}{r.requests_per_s:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
+                f"{r.non_2xx:>9}{r.cpu_us_per_request:>12.0f}"
             )
         ratios = {
             "c/a req/s": c.requests_per_s / a.requests_per_s,
@@ -291,7 +310,11 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in ratios.items():
             verdict = "ok" if value >= goals[key] else "MISSED"
             print(f"{key:<12}{value:>8.2f}  (goal >= {goals[key]})  {verdict}")
-        print(f"load average: {os.getloadavg()}")
+        print(
+            f"CPU per request (server processes): a/c {a.cpu_us_per_request / c.cpu_us_per_request:.1f}x,"
+            f" c/b {c.cpu_us_per_request / b.cpu_us_per_request:.2f}"
+        )
+        print(f"load average: {os.getloadavg()} on {os.cpu_count()} CPUs (shared machine)")
         if args.out:
             args.out.write_text(
                 json.dumps({"results": [asdict(r) for r in results], "ratios": ratios}, indent=2)

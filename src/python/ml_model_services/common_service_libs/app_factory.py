@@ -25,6 +25,7 @@ def create_service_app(
     access_log: AccessLog | None = None,
     max_body_bytes: int = 1_048_576,
     metrics: ServiceMetrics | None = None,
+    inner_middleware: list[tuple[type, dict[str, Any]]] | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     """Create a FastAPI app with ``/health/live``, ``/health/ready`` and ``/metrics``.
@@ -53,6 +54,10 @@ def create_service_app(
         return JSONResponse({"status": "not_ready", "detail": detail}, status_code=503)
 
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    # Starlette puts the last added middleware outermost: inner ones first, observability last
+    # so it also times, counts and logs what the inner ones answer.
+    for cls, kwargs in inner_middleware or ():
+        app.add_middleware(cls, **kwargs)
     app.add_middleware(
         ObservabilityMiddleware,
         metrics=app.state.metrics,

@@ -12,6 +12,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ def error_body(code: str, reason: str, **extra: object) -> dict[str, object]:
     return {"error": {"code": code, "reason": reason, **extra}}
 
 
-def _validation_reason(exc: RequestValidationError) -> str:
+def validation_reason(exc: RequestValidationError | ValidationError) -> str:
+    """``field: message; ...`` for the first five problems (no input values echoed)."""
     parts = []
     for err in exc.errors()[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
@@ -46,7 +48,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body("invalid_request", _validation_reason(exc)), status_code=422)
+        return JSONResponse(error_body("invalid_request", validation_reason(exc)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

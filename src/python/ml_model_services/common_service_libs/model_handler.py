@@ -250,8 +250,15 @@ class ModelHandler:
             data = self.registry.download(ref.run_id)
         else:
             data = (self.published_dir / "model.onnx").read_bytes()
-        self.cache.store(ref, data)
+        self._cache_safely(self.cache.store, ref, data)
         return data
+
+    def _cache_safely(self, write, *args) -> None:
+        """A read-only or full disk must not stop serving: the cache is a fallback only."""
+        try:
+            write(*args)
+        except OSError as exc:
+            log.warning("model cache not written (%s); serving continues without it", exc)
 
     def _build(self, ref: ModelRef, data: bytes) -> LoadedModel:
         options = ort.SessionOptions()
@@ -313,7 +320,7 @@ class ModelHandler:
                     self._outcome("unchanged")
                     return {"changed": False, "model": previous, "previous": previous}
                 model = self._build(ref, self._fetch(ref))
-                self.cache.point(ref)
+                self._cache_safely(self.cache.point, ref)
             except (ModelSourceError, OSError, KeyError, ValueError) as exc:
                 self.last_error = str(exc)
                 self._outcome("failed")

@@ -29,6 +29,7 @@ from typing import Any
 
 import mmh3
 
+from ml_model_services.common_service_libs.resp_client import PipelinedRedis, RedisUnavailable
 from mlops_common.contracts.features import ModelContract
 
 # feast.types.ValueType
@@ -139,7 +140,11 @@ class OnlineFeatureReader:
 
 
 class RedisFeatureReader(OnlineFeatureReader):
-    """Redis online store: one pipelined ``HMGET`` per entity, all views at once."""
+    """Redis online store: one ``HMGET`` per entity (all views at once), pipelined.
+
+    ``redis://`` URLs use :class:`~.resp_client.PipelinedRedis` (one pipelined connection,
+    ~20 µs per read); ``rediss://`` and ``unix://`` fall back to redis-py's asyncio client.
+    """
 
     kind = "redis"
 
@@ -147,18 +152,22 @@ class RedisFeatureReader(OnlineFeatureReader):
         self, contract: ModelContract, project: str, redis_url: str, timeout_s: float = 0.1
     ) -> None:
         super().__init__(contract, project)
-        import redis.asyncio as aioredis
-
-        self.client = aioredis.Redis.from_url(
-            redis_url,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s,
-            retry_on_timeout=False,
-            max_connections=64,
-        )
         self._fields = [redis_field(v, n) for v, n in self.layout.features]
         self._names = [n for _, n in self.layout.features]
         self._suffix = project.encode("utf-8")
+        self._fields_tail = b"".join(b"$%d\r\n%s\r\n" % (len(f), f) for f in self._fields)
+        self.fast = redis_url.startswith("redis://")
+        if self.fast:
+            self.client = PipelinedRedis(redis_url, timeout_s)
+        else:
+            import redis.asyncio as aioredis
+
+            self.client = aioredis.Redis.from_url(
+                redis_url,
+                socket_timeout=timeout_s,
+                socket_connect_timeout=timeout_s,
+                retry_on_timeout=False,
+            )
 
     def key(self, entity_id: int | str) -> bytes:
         return serialize_entity_key(self.layout.join_key, entity_id) + self._suffix
@@ -168,19 +177,31 @@ class RedisFeatureReader(OnlineFeatureReader):
         return [{names[i]: decode_value(raw) for i, raw in enumerate(values)} for values in results]
 
     async def read(self, entity_ids: Sequence[int | str]) -> list[dict[str, Any]]:
+        try:
+            if self.fast:
+                n = len(self._fields)
+                results = await self.client.execute_many(
+                    [
+                        self.client.hmget_command(self.key(e), self._fields_tail, n)
+                        for e in entity_ids
+                    ]
+                )
+            else:
+                results = await self._read_redis_py(entity_ids)
+        except RedisUnavailable as exc:
+            raise FeatureStoreUnavailable(f"redis: {exc}") from exc
+        return self._rows(results)
+
+    async def _read_redis_py(self, entity_ids: Sequence[int | str]) -> list:
         import redis.exceptions
 
         try:
-            if len(entity_ids) == 1:
-                results = [await self.client.hmget(self.key(entity_ids[0]), self._fields)]
-            else:
-                async with self.client.pipeline(transaction=False) as pipe:
-                    for entity_id in entity_ids:
-                        pipe.hmget(self.key(entity_id), self._fields)
-                    results = await pipe.execute()
+            async with self.client.pipeline(transaction=False) as pipe:
+                for entity_id in entity_ids:
+                    pipe.hmget(self.key(entity_id), self._fields)
+                return await pipe.execute()
         except (redis.exceptions.RedisError, OSError) as exc:
-            raise FeatureStoreUnavailable(f"redis: {type(exc).__name__}: {exc}") from exc
-        return self._rows(results)
+            raise RedisUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def ping(self) -> bool:
         try:
@@ -189,7 +210,10 @@ class RedisFeatureReader(OnlineFeatureReader):
             return False
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self.fast:
+            await self.client.close()
+        else:
+            await self.client.aclose()
 
 
 class SqliteFeatureReader(OnlineFeatureReader):

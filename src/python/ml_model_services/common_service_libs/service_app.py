@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from ml_model_services.common_service_libs.app_factory import create_service_app
 from ml_model_services.common_service_libs.auth import ApiKeyAuth
 from ml_model_services.common_service_libs.error_handlers import ServiceError
+from ml_model_services.common_service_libs.fast_path import FastScorePath
 from ml_model_services.common_service_libs.model_handler import ModelHandler, ModelSourceError
 from ml_model_services.common_service_libs.monitoring_middleware import AccessLog, ServiceMetrics
 from ml_model_services.common_service_libs.online_features import make_reader
@@ -145,6 +146,21 @@ def build_app(
                 await task
             await reader.close()
 
+    score_path = f"{definition.prefix}/score"
+
+    def score_route() -> Any:
+        return next(r for r in app.router.routes if getattr(r, "path", None) == score_path)
+
+    fast_path = (
+        FastScorePath,
+        {
+            "path": score_path,
+            "model": definition.request_model,
+            "auth": auth,
+            "handler": lambda fields, log_fields: score_fields(fields, log_fields),
+            "route_lookup": score_route,
+        },
+    )
     app = create_service_app(
         settings.name,
         version=definition.version,
@@ -154,6 +170,7 @@ def build_app(
         metrics=metrics,
         description=definition.description,
         lifespan=lifespan,
+        inner_middleware=[fast_path],
     )
     app.state.handler = handler
     app.state.layer = layer
@@ -173,14 +190,15 @@ def build_app(
     def request_fields(item: BaseModel) -> dict[str, Any]:
         return item.model_dump()
 
-    async def score_one(request: Request, body: definition.request_model) -> Response:  # type: ignore[name-defined]
-        fields = request_fields(body)
+    async def score_fields(fields: dict[str, Any], log_fields: dict[str, Any]) -> dict:
         model, (result,) = await layer.score([fields[entity_field]], [fields])
         version = model.ref.version
-        request.state.log.update(
-            model_version=version, label=result["label"], degraded=result["degraded"]
-        )
-        return _json(prediction(fields, result, version))
+        log_fields.update(model_version=version, label=result["label"], degraded=result["degraded"])
+        return prediction(fields, result, version)
+
+    async def score_one(request: Request, body: definition.request_model) -> Response:  # type: ignore[name-defined]
+        # Documents the endpoint; requests are served by the FastScorePath middleware.
+        return _json(await score_fields(request_fields(body), request.state.log))
 
     async def score_batch(request: Request, body: definition.batch_model) -> Response:  # type: ignore[name-defined]
         items = body.items  # type: ignore[attr-defined]
@@ -206,7 +224,7 @@ def build_app(
         )
 
     app.add_api_route(
-        f"{definition.prefix}/score",
+        score_path,
         score_one,
         methods=["POST"],
         dependencies=secured,

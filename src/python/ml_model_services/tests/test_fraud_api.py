@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -454,6 +455,32 @@ def test_reload_under_load_loses_no_request(
         text = httpx.get(f"{proc.url}/metrics", timeout=5).text
         assert metric_value(text, "mlops_model_info", version="2") == 1
         assert metric_value(text, "mlops_model_info", version="1") == 0
+    finally:
+        set_alias(mlflow_server.url, FRAUD.registered_model_name, "champion", "1")
+        proc.stop()
+
+
+def test_polling_picks_up_a_new_champion(
+    work: Path, golden: dict, mlflow_server: Proc, fraud_registry: dict
+) -> None:
+    env = _env(
+        work, golden, mlflow_server.url, work / "cache_poll", MLOPS_SERVICE_RELOAD_POLL_SECONDS="1"
+    )
+    proc = start_service(MODULE, work, env, name="fraud_poll")
+    try:
+        assert (
+            httpx.get(f"{proc.url}/health/ready", timeout=5).json()["detail"]["model_version"]
+            == "1"
+        )
+        set_alias(mlflow_server.url, FRAUD.registered_model_name, "champion", "2")
+        deadline = time.monotonic() + 30
+        version = "1"
+        while version != "2" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            version = httpx.get(f"{proc.url}/health/ready", timeout=5).json()["detail"][
+                "model_version"
+            ]
+        assert version == "2"
     finally:
         set_alias(mlflow_server.url, FRAUD.registered_model_name, "champion", "1")
         proc.stop()
