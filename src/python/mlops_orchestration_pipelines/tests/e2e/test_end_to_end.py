@@ -48,7 +48,6 @@ def home(tmp_path_factory: pytest.TempPathFactory):
         "MLOPS_PIPELINE_PEX_DIR": str(pex_dir),
         # No model service is part of this test: never call one that happens to be running.
         "MLOPS_PIPELINE_SERVICE_URLS": "{}",
-        "FEATURES_AS_OF": AS_OF.isoformat(),
         "FEATURES_N_USERS": "200",
         "FEATURES_N_TRANSACTIONS": "3000",
         "FEATURES_DAYS": "30",
@@ -128,11 +127,23 @@ def test_feature_pipeline_builds_features_and_labels(dagbag, home: Path) -> None
     from mlops_common.pex_runner import locate_pex, run_pex
 
     # The source system: seeded raw data lands first (in production, connectors load it).
-    run_pex(locate_pex(home.parent / "pex", "feature-store-cli"), ["data"])
+    run_pex(
+        locate_pex(home.parent / "pex", "feature-store-cli"), ["data", "--as-of", AS_OF.isoformat()]
+    )
     _, states = run_dag(dagbag, "run_dbt_feast_models", AS_OF)
     assert set(states.values()) == {"success"}
     label_files = [home / "labels" / f"{c.use_case}_labels.parquet" for c in (FRAUD, CHURN)]
     assert all(p.is_file() for p in label_files)
+    # The DAG snapshots features at its interval end (no FEATURES_AS_OF in the environment):
+    # churn labels are stamped at that snapshot.
+    stamps = pex_python(
+        home,
+        "trainer",
+        "import json, pandas as pd;"
+        f"f = pd.read_parquet({str(label_files[1])!r});"
+        "print(json.dumps(sorted({t.isoformat() for t in f['event_timestamp']})))",
+    )
+    assert stamps == [AS_OF.isoformat()]
     assert (home / "feature_repo" / "feature_store.yaml").is_file()
     tables = sorted((home / "features" / "offline").glob("*.parquet"))
     assert [p.stem for p in tables] == [
