@@ -29,7 +29,7 @@ from ml_model_development.models.customer_churn_lightgbm.config import ChurnTrai
 from ml_model_development.models.customer_churn_lightgbm.train import CustomerChurnTrainer
 from mlops_common.contracts.features import CHURN
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
-from mlops_common.settings import PlatformSettings, Profile
+from mlops_common.settings import DEFAULT_MLFLOW_SERVER_URI, PlatformSettings, Profile
 
 DSN = os.environ.get("MLOPS_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -117,5 +117,5 @@ def test_train_register_and_promote_against_server(mlflow_server: str, mlops_hom
 
 def test_servers_profile_defaults_to_local_server() -> None:
     platform = PlatformSettings(profile=Profile.SERVERS)
-    assert mlflow_utils.tracking_uri(platform) == mlflow_utils.DEFAULT_SERVER_URI
+    assert mlflow_utils.tracking_uri(platform) == DEFAULT_MLFLOW_SERVER_URI
     assert mlflow_utils.tracking_uri(PlatformSettings()).startswith("sqlite:///")
