@@ -14,9 +14,9 @@ from mlops_common.pex_runner import locate_pex, run_pex, run_pex_status
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
 
 
-def run_component(pex_name: str, args: list[str]) -> list[str]:
+def run_component(pex_name: str, args: list[str], env: dict[str, str] | None = None) -> list[str]:
     variables = load_pipeline_variables()
-    return run_pex(locate_pex(variables.pex_dir, pex_name), args)
+    return run_pex(locate_pex(variables.pex_dir, pex_name), args, env=env)
 
 
 def run_component_status(

@@ -21,11 +21,14 @@ with the registered UDF, exactly as Feast does for the rows it returned.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 from feast import FeatureService, FeatureStore
 from feast.types import PrimitiveFeastType
+
+from feature_store_management.settings import FeatureStoreSettings
 
 TIMESTAMP = "event_timestamp"
 ROW_ID = "fs_entity_row"
@@ -135,3 +138,28 @@ def _refetch(store: FeatureStore, rows: pd.DataFrame, refs: list[str]) -> pd.Dat
         for feature in odfv.features:
             frame[feature.name] = transformed[feature.name]
     return frame
+
+
+def write_training_set(settings: FeatureStoreSettings, use_case: str, output: Path) -> int:
+    """The ``labels`` step's rows of ``use_case`` with their features, as parquet at ``output``.
+
+    Same frame on both profiles (see :func:`training_frame`); written atomically.
+    """
+    from feature_store_management.data_generation.raw_store import write_parquet_atomically
+    from feature_store_management.feature_repo.store import feature_store
+    from feature_store_management.labels import labels_path
+    from mlops_common.contracts.features import MODEL_CONTRACTS
+
+    if use_case not in MODEL_CONTRACTS:
+        raise ValueError(
+            f"unknown use case '{use_case}'; expected one of {sorted(MODEL_CONTRACTS)}"
+        )
+    path = labels_path(settings, use_case)
+    if not path.exists():
+        raise FileNotFoundError(f"no label table at {path}; run `feature-store-cli labels` first")
+    labels = pd.read_parquet(path)
+    frame = training_frame(
+        feature_store(settings), labels, MODEL_CONTRACTS[use_case].feature_service
+    )
+    write_parquet_atomically(frame, Path(output))
+    return len(frame)

@@ -33,7 +33,11 @@ from feature_store_management.data_source_connectors.database_connector import (
     create_engine,
     read_sql,
 )
-from feature_store_management.data_transformation_pipelines.dbt_runner import run_dbt
+from feature_store_management.data_source_connectors.stream_consumers import (
+    RedisStreamSource,
+    publish_redis,
+)
+from feature_store_management.data_transformation_pipelines.dbt_runner import DbtError, run_dbt
 from feature_store_management.data_transformation_pipelines.etl import clean_user_demographics
 from feature_store_management.data_transformation_pipelines.spark import transaction_aggregates
 from feature_store_management.feature_repo.retrieval import training_frame
@@ -45,6 +49,10 @@ from feature_store_management.feature_repo.store import (
 )
 from feature_store_management.feature_tables import read_feature_table, write_feature_table
 from feature_store_management.settings import FeatureStoreSettings
+from feature_store_management.streaming.push_transaction_aggregates import (
+    TransactionAggregator,
+)
+from feature_store_management.streaming.push_transaction_aggregates import run as stream_run
 from feature_store_management.tests.support import AS_OF, REDIS_URL, drop_redis_project
 from mlops_common.contracts.features import CHURN, FRAUD
 from mlops_common.settings import PlatformSettings, Profile
@@ -220,6 +228,19 @@ def test_dbt_models_built_and_tested(pipelines, profile: Profile) -> None:
     assert len(read_mart(settings, "user_transaction_aggregates")) == N_TRANSACTIONS
     # `dbt test` ran in the build and passes again on the built warehouse.
     run_dbt(settings, ("test",))
+
+
+def test_dbt_test_catches_a_broken_relationship(make_settings) -> None:
+    """The dbt tests are not vacuous: a transaction of an unknown user fails them by name."""
+    settings = make_settings(Profile.EMBEDDED)
+    data = generate(30, 200, AS_OF, 10, seed=2)
+    data["transactions"].loc[7, "user_id"] = 4_242  # valid raw row, unknown customer
+    for name, frame in data.items():
+        load_raw(settings, name, frame)
+    with pytest.raises(
+        DbtError, match=r"dbt test failed: .*relationships_stg_transactions_user_id"
+    ):
+        run_dbt(settings)
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.value)
@@ -473,7 +494,9 @@ def test_rematerialization_is_idempotent(pipelines, profile: Profile) -> None:
     assert entries > 0
     materialize_incremental(built.settings, UTC_AS_OF.to_pydatetime())
     built.store.materialize(HISTORY_START, UTC_AS_OF.to_pydatetime())
-    store = feature_store(built.settings)
+    views = sorted(v.name for v in built.store.list_feature_views())
+    store = apply(built.settings)  # re-applying the same definitions changes nothing
+    assert sorted(v.name for v in store.list_feature_views()) == views
     assert online(store, refs, users) == before
     assert online_entries(built) == entries
 
@@ -511,6 +534,44 @@ def test_rerunning_dbt_and_jobs_is_idempotent(pipelines, spark, profile: Profile
 
 
 # ----------------------------------------------------------------------------- bad input
+
+
+def cli_environment(settings: FeatureStoreSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point ``feature-store-cli`` (configured by environment only) at a built store."""
+    for key, value in {
+        "MLOPS_PROFILE": settings.profile.value,
+        "MLOPS_HOME": str(settings.platform.home),
+        "MLOPS_POSTGRES_DSN": settings.platform.postgres_dsn,
+        "MLOPS_REDIS_URL": REDIS_URL,
+        "FEATURES_PROJECT": settings.project,
+        "FEATURES_AS_OF": settings.as_of.isoformat(),
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_cli_training_sets_are_identical_on_both_profiles(
+    pipelines, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frames: dict[Profile, dict[str, pd.DataFrame]] = {}
+    for profile in PROFILES:
+        settings = pipelines(profile).settings
+        cli_environment(settings, monkeypatch)
+        assert cli.main(["labels"]) == 0
+        frames[profile] = {}
+        for contract in (FRAUD, CHURN):
+            output = tmp_path / profile.value / f"{contract.use_case}.parquet"
+            argv = ["training-set", "--use-case", contract.use_case, "--output", str(output)]
+            assert cli.main(argv) == 0
+            frames[profile][contract.use_case] = pd.read_parquet(output)
+    for contract in (FRAUD, CHURN):
+        a = frames[Profile.EMBEDDED][contract.use_case]
+        b = frames[Profile.SERVERS][contract.use_case]
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        assert contract.label in a.columns
+        assert set(contract.feature_names) <= set(a.columns)
+        assert a[contract.label].isin([0, 1]).all()
+    assert len(frames[Profile.EMBEDDED][FRAUD.use_case]) == N_TRANSACTIONS
+    assert len(frames[Profile.EMBEDDED][CHURN.use_case]) == N_USERS
 
 
 BAD_FILES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.DataFrame], str]] = {
@@ -557,14 +618,7 @@ def test_bad_raw_file_is_rejected_and_nothing_is_lost(
     good = read_raw(settings, table)
     bad_file = tmp_path / f"{table}.csv"
     corrupt(good.copy()).to_csv(bad_file, index=False)
-    for key, value in {
-        "MLOPS_PROFILE": profile.value,
-        "MLOPS_HOME": str(settings.platform.home),
-        "MLOPS_POSTGRES_DSN": settings.platform.postgres_dsn,
-        "MLOPS_REDIS_URL": REDIS_URL,
-        "FEATURES_PROJECT": settings.project,
-    }.items():
-        monkeypatch.setenv(key, value)
+    cli_environment(settings, monkeypatch)
 
     assert cli.main(["load", "--table", table, "--file", str(bad_file)]) == 1
     err = capsys.readouterr().err
@@ -581,3 +635,76 @@ def test_bad_raw_file_is_rejected_and_nothing_is_lost(
     good.to_csv(tmp_path / "fixed.csv", index=False)
     assert cli.main(["load", "--table", table, "--file", str(tmp_path / "fixed.csv")]) == 0
     pd.testing.assert_frame_equal(read_raw(settings, table), good)
+
+
+# ------------------------------------------------------------------------------ streaming
+
+
+def test_stream_aggregator_matches_the_batch_job(pipelines) -> None:
+    """Replaying the raw transactions through the stream aggregator gives the Spark rows."""
+    settings = pipelines(Profile.EMBEDDED).settings
+    transactions = read_raw(settings, "transactions").sort_values(
+        ["event_timestamp", "transaction_id"]
+    )
+    aggregator = TransactionAggregator()
+    rows = [aggregator.add(event) for event in transactions.to_dict("records")]
+    assert aggregator.add(transactions.iloc[0].to_dict()) is None  # replay: skipped
+    streamed = pd.DataFrame(rows).set_index("transaction_id").sort_index()
+    batch = real_rows(read_feature_table(settings, AGG)).set_index("transaction_id").sort_index()
+    for column in AGG_COLUMNS:
+        np.testing.assert_allclose(streamed[column].astype(float), batch[column].astype(float))
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.value)
+def test_stream_events_reach_the_online_store(pipelines, profile: Profile) -> None:
+    built = pipelines(profile)
+    user = 900_002
+    stream = f"{built.settings.project}:{profile.value}:transactions"
+    history = pd.DataFrame(
+        {
+            "transaction_id": [-1, -2],
+            "user_id": [user, user],
+            "event_timestamp": [
+                UTC_AS_OF - pd.Timedelta(days=3),
+                UTC_AS_OF - pd.Timedelta(days=10),
+            ],
+            "amount": [100.0, 1000.0],
+            "merchant_category": ["fuel", "travel"],
+        }
+    )
+    events = [
+        {
+            "transaction_id": 50_001,
+            "user_id": user,
+            "merchant_category": "grocery",
+            "amount": 20.0,
+            "event_timestamp": (UTC_AS_OF + pd.Timedelta(hours=1)).isoformat(),
+        },
+        {
+            "transaction_id": 50_002,
+            "user_id": user,
+            "merchant_category": "travel",
+            "amount": 60.0,
+            "event_timestamp": (UTC_AS_OF + pd.Timedelta(minutes=80)).isoformat(),
+        },
+    ]
+    publish_redis(REDIS_URL, stream, [*events, events[0]])  # the last one is a redelivery
+    source = RedisStreamSource(REDIS_URL, stream, group="feature-store-test")
+    try:
+        pushed = stream_run(built.store, source, TransactionAggregator(history), block_ms=200)
+        assert pushed == 2
+        assert source.pending() == 0  # every message acknowledged after the push
+    finally:
+        source.client.delete(stream)
+        source.close()
+    got = online(built.store, AGG_REFS, [user])
+    # As of the second event: 7-day window = fuel 100 (3 days ago), grocery 20, travel 60.
+    assert got == {
+        "user_id": [user],
+        "txn_count_1h": [2],
+        "txn_count_24h": [2],
+        "txn_amount_sum_24h": [80.0],
+        "txn_amount_avg_7d": [60.0],
+        "txn_amount_max_7d": [100.0],
+        "distinct_categories_7d": [3],
+    }

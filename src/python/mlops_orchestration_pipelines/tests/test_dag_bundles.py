@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +123,51 @@ def test_bundles_cover_every_dag_once() -> None:
     dags_dir = Path(__file__).resolve().parents[1] / "dags"
     everything = [d for dags in DOMAIN_DAGS.values() for d in dags]
     assert sorted(everything) == sorted(DagBag(dag_folder=str(dags_dir)).dags)
+
+
+def test_all_bundles_load_side_by_side_as_the_worker_image_configures_them(
+    tmp_path: Path,
+) -> None:
+    """The worker's bundle list from its Dockerfile, every bundle parsed in one process.
+
+    Airflow appends each bundle's folder to ``sys.path``; a process that parsed the utility
+    bundle first must still import the batch-scoring factory when it parses the next one.
+    """
+    dockerfile = Path("src/docker/Dockerfile.airflow_custom_worker").read_text()
+    match = re.search(r"AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST='([^']+)'", dockerfile)
+    assert match, "the worker image must configure one LocalDagBundle per domain"
+    config = json.loads(match.group(1))
+    dags_root = tmp_path / "dags"
+    for entry in config:
+        folder = Path(entry["kwargs"]["path"])
+        assert folder.parent == Path("/opt/airflow/dags")
+        pex = BUNDLES / f"{folder.name}-dags-bundle.pex"
+        assert _install(dags_root / folder.name, tmp_path / "pex", pex).returncode == 0
+        entry["kwargs"]["path"] = str(dags_root / folder.name)
+    assert config[0]["name"] == "utility"  # the smallest domain parses first
+
+    code = (
+        "import json, sys\n"
+        "from airflow.dag_processing.bundles.manager import DagBundlesManager\n"
+        "from airflow.dag_processing.dagbag import BundleDagBag\n"
+        "out = {}\n"
+        "for b in DagBundlesManager().get_all_dag_bundles():\n"
+        "    b.initialize()\n"
+        "    bag = BundleDagBag(dag_folder=b.path, bundle_path=b.path, bundle_name=b.name)\n"
+        "    out[b.name] = [sorted(bag.dags), {k: v[-300:] for k, v in bag.import_errors.items()}]\n"
+        "import mlops_orchestration_pipelines as m\n"
+        "out['_package'] = m.__file__\n"
+        "print(json.dumps(out))\n"
+    )
+    env = dict(os.environ, AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST=json.dumps(config))
+    env.pop("PYTHONPATH", None)
+    parsed = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert parsed.returncode == 0, parsed.stderr[-2000:]
+    out = json.loads(parsed.stdout.strip().splitlines()[-1])
+    assert out.pop("_package").startswith(str(dags_root))  # bundle code, not the source tree
+    assert out == {
+        name.removesuffix("-dags-bundle"): [dags, {}] for name, dags in DOMAIN_DAGS.items()
+    }

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from mlops_orchestration_pipelines.worker.requirements_from_lock import (
@@ -47,6 +50,27 @@ def test_pins_match_the_environment_the_tests_run_in() -> None:
         assert installed == version, name
         checked += 1
     assert checked >= 50  # airflow and its runtime dependencies at least
+
+
+def test_worker_environment_runs_airflow_on_a_postgres_metadata_db() -> None:
+    """Server 2's Airflow keeps its metadata in PostgreSQL: the driver is part of the set."""
+    assert {"psycopg", "asyncpg"} <= set(parse_requirements(REQUIREMENTS.read_text()))
+    dsn = os.environ.get("MLOPS_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+    env = dict(
+        os.environ,
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=dsn.replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        ),
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, (out.stdout + out.stderr)[-2000:]
+    assert "Connection successful" in out.stdout + out.stderr
 
 
 def test_stale_file_is_detected(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """Daily feature pipeline: dbt + Spark + Python ETL → labels / ``feast apply`` → materialize.
 
 Transformations rebuild their tables from the raw data (dbt models and the Spark job
-overwrite whole outputs), ``feast apply`` is declarative, and materialization stops at the
-run's ``data_interval_end`` — so re-running a day leaves the same state. ``build_labels``
+overwrite whole outputs) with the activity snapshot taken at the run's ``data_interval_end``,
+``feast apply`` is declarative, and materialization stops at that same instant — so
+re-running a day leaves the same state. ``build_labels``
 rewrites the trainers' label tables (``$MLOPS_HOME/labels/<use_case>_labels.parquet``) from
 the raw data, aligned with the feature snapshot the transform just wrote.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import dag, task
+from airflow.sdk import dag, get_current_context, task
 
 from mlops_orchestration_pipelines.component_runs import run_component
 from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
@@ -34,7 +35,11 @@ from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator 
 def run_dbt_feast_models():
     @task
     def transform() -> None:
-        run_component(FEATURE_STORE_PEX, ["transform"])
+        # Snapshot features (user_activity, tenure) as of the run's interval end, not "now":
+        # a re-run or backfill of a day rebuilds that day's snapshot.
+        end = get_current_context().get("data_interval_end")
+        env = {"FEATURES_AS_OF": end.isoformat()} if end is not None else None
+        run_component(FEATURE_STORE_PEX, ["transform"], env=env)
 
     @task
     def build_labels() -> None:

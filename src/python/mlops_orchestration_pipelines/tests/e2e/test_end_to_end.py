@@ -48,7 +48,6 @@ def home(tmp_path_factory: pytest.TempPathFactory):
         "MLOPS_PIPELINE_PEX_DIR": str(pex_dir),
         # No model service is part of this test: never call one that happens to be running.
         "MLOPS_PIPELINE_SERVICE_URLS": "{}",
-        "FEATURES_AS_OF": AS_OF.isoformat(),
         "FEATURES_N_USERS": "200",
         "FEATURES_N_TRANSACTIONS": "3000",
         "FEATURES_DAYS": "30",
@@ -128,12 +127,53 @@ def test_feature_pipeline_builds_features_and_labels(dagbag, home: Path) -> None
     from mlops_common.pex_runner import locate_pex, run_pex
 
     # The source system: seeded raw data lands first (in production, connectors load it).
-    run_pex(locate_pex(home.parent / "pex", "feature-store-cli"), ["data"])
+    run_pex(
+        locate_pex(home.parent / "pex", "feature-store-cli"), ["data", "--as-of", AS_OF.isoformat()]
+    )
     _, states = run_dag(dagbag, "run_dbt_feast_models", AS_OF)
     assert set(states.values()) == {"success"}
-    for contract in (FRAUD, CHURN):
-        assert (home / "labels" / f"{contract.use_case}_labels.parquet").is_file()
+    label_files = [home / "labels" / f"{c.use_case}_labels.parquet" for c in (FRAUD, CHURN)]
+    assert all(p.is_file() for p in label_files)
+    # The DAG snapshots features at its interval end (no FEATURES_AS_OF in the environment):
+    # churn labels are stamped at that snapshot.
+    stamps = pex_python(
+        home,
+        "trainer",
+        "import json, pandas as pd;"
+        f"f = pd.read_parquet({str(label_files[1])!r});"
+        "print(json.dumps(sorted({t.isoformat() for t in f['event_timestamp']})))",
+    )
+    assert stamps == [AS_OF.isoformat()]
     assert (home / "feature_repo" / "feature_store.yaml").is_file()
+    tables = sorted((home / "features" / "offline").glob("*.parquet"))
+    assert [p.stem for p in tables] == [
+        "user_activity",
+        "user_profile",
+        "user_transaction_aggregates",
+    ]
+
+    def snapshot() -> dict:
+        code = (
+            "import json, sys, pandas as pd; out = {}\n"
+            "for p in sys.argv[1:]:\n"
+            "    f = pd.read_parquet(p); f = f.sort_values(list(f.columns)).reset_index(drop=True)\n"
+            "    out[p] = [len(f), int(pd.util.hash_pandas_object(f, index=False).sum() % 2**61)]\n"
+            "print(json.dumps(out))"
+        )
+        env = dict(os.environ, PEX_INTERPRETER="1")
+        pex = home.parent / "pex" / "trainer.pex"
+        paths = [str(p) for p in (*label_files, *tables)]
+        result = subprocess.run(
+            [sys.executable, str(pex), "-c", code, *paths],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-2000:]
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    # Re-running the day rebuilds every table whole: same rows, none duplicated.
+    before = snapshot()
+    run_dag(dagbag, "run_dbt_feast_models", AS_OF)
+    assert snapshot() == before
 
 
 def test_training_promotes_once_and_rerun_keeps_the_champion(dagbag, home: Path) -> None:
