@@ -139,6 +139,7 @@ def run_wrk(
     work: Path,
     duration: int,
     connections: int,
+    pgid: int,
 ) -> Result:
     script = work / f"{target}.lua"
     lines = ['wrk.method = "POST"', 'wrk.headers["content-type"] = "application/json"']
@@ -147,9 +148,12 @@ def run_wrk(
     script.write_text("\n".join(lines) + "\n")
     base = ["wrk", "-t1", f"-c{connections}", "--latency", "-s", str(script), url]
     subprocess.run([*base[:3], "-d3s", *base[3:]], capture_output=True, check=True)  # warm-up
+    cpu_before = group_cpu_seconds(pgid)
     out = subprocess.run(
         [*base[:3], f"-d{duration}s", *base[3:]], capture_output=True, text=True, check=True
     ).stdout
+    cpu = group_cpu_seconds(pgid) - cpu_before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
@@ -162,6 +166,8 @@ def run_wrk(
         p99,
         int(non2xx.group(1)) if non2xx else 0,
         errors.group(0) if errors else "",
+        requests,
+        cpu / max(requests, 1) * 1e6,
     )
 
 

@@ -87,10 +87,28 @@ class LoadedModel:
         self._numeric = [n for n, k in spec.items() if k != "string"]
         self._strings = [n for n, k in spec.items() if k == "string"]
         self._outputs = [OUTPUT_PROBABILITIES]
+        # Single-row inputs reused across calls (predict never awaits: one call at a time per
+        # event loop; threads get their own set).
+        self._single = threading.local()
+
+    def _single_feeds(self, row: dict[str, Any]) -> dict[str, np.ndarray]:
+        feeds = getattr(self._single, "feeds", None)
+        if feeds is None:
+            feeds = {n: np.zeros((1, 1), dtype=np.float32) for n in self._numeric}
+            feeds |= {n: np.empty((1, 1), dtype=object) for n in self._strings}
+            self._single.feeds = feeds
+        for name in self._numeric:
+            feeds[name][0, 0] = row[name]
+        for name in self._strings:
+            feeds[name][0, 0] = str(row[name])
+        return feeds
 
     def predict(self, rows: list[dict[str, Any]]) -> list[float]:
         """Positive-class probability per row (rows hold every contract feature)."""
         n = len(rows)
+        if n == 1:
+            (proba,) = self.session.run(self._outputs, self._single_feeds(rows[0]))
+            return [float(proba[0, POSITIVE_CLASS_COLUMN])]
         feeds: dict[str, np.ndarray] = {}
         for name in self._numeric:
             feeds[name] = np.array([r[name] for r in rows], dtype=np.float32).reshape(n, 1)

@@ -8,9 +8,10 @@ query.
 
 from __future__ import annotations
 
+import asyncio
+import random
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import IO
 
@@ -35,6 +36,8 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 SCORE_BUCKETS = (*(round(0.05 * i, 2) for i in range(1, 20)), 0.99, 1.0)
 FETCH_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25)
 REQUEST_ID_HEADER = "x-request-id"
+# The module's generator is reseeded in forked children; ids need uniqueness, not secrecy.
+_random_bits = random.getrandbits
 
 
 class ServiceMetrics:
@@ -133,19 +136,37 @@ class PayloadTooLarge(StarletteHTTPException):
 
 
 class AccessLog:
-    """One JSON line per request (fields ``request_id``, ``latency_ms``, ``status``...)."""
+    """One JSON line per request (fields ``request_id``, ``latency_ms``, ``status``...).
+
+    Lines written during one event-loop iteration go out in one write + flush at its end
+    (one syscall for all requests finished together under load, and still no delay).
+    """
 
     def __init__(self, service: str, stream: IO[str] | None = None, enabled: bool = True) -> None:
         self.service = service
         self.stream = stream
         self.enabled = enabled
+        self._pending: list[bytes] = []
 
     def write(self, record: dict[str, object]) -> None:
         if not self.enabled:
             return
+        if not self._pending:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no loop (direct use): write now
+                self._pending.append(orjson.dumps(record))
+                self.flush()
+                return
+        self._pending.append(orjson.dumps(record))
+
+    def flush(self) -> None:
+        lines, self._pending = self._pending, []
+        if not lines:
+            return
         stream = self.stream or sys.stdout
-        stream.write(orjson.dumps(record).decode() + "\n")
-        stream.flush()  # log shippers see the line now, not when a buffer fills
+        stream.write(b"\n".join(lines).decode() + "\n")
+        stream.flush()
 
 
 class ObservabilityMiddleware:
@@ -179,7 +200,7 @@ class ObservabilityMiddleware:
             elif key == b"content-length":
                 content_length = value
         if not request_id:
-            request_id = uuid.uuid4().hex
+            request_id = f"{_random_bits(64):016x}"  # no syscall, unlike uuid4
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         log_fields: dict[str, object] = {}

@@ -211,15 +211,20 @@ class PipelinedRedis:
         data, self._outbox = b"".join(self._outbox), []
         protocol.transport.write(data)
 
+    def _expire(self, futures: list[asyncio.Future]) -> None:
+        if not all(f.done() for f in futures):
+            # A late reply would now be matched to the wrong request: drop the connection.
+            self._fail(RedisUnavailable(f"no reply within {self.timeout * 1000:.0f} ms"))
+
     async def _wait(self, futures: list[asyncio.Future]) -> list:
+        # One timer per call: cheaper than asyncio.wait_for's wrapping per command.
+        timer = asyncio.get_running_loop().call_later(self.timeout, self._expire, futures)
         try:
             if len(futures) == 1:
-                return [await asyncio.wait_for(futures[0], self.timeout)]
-            return await asyncio.wait_for(asyncio.gather(*futures), self.timeout)
-        except TimeoutError as exc:
-            # A late reply would now be matched to the wrong request: drop the connection.
-            self._fail(RedisUnavailable("timed out"))
-            raise RedisUnavailable(f"no reply within {self.timeout * 1000:.0f} ms") from exc
+                return [await futures[0]]
+            return [await f for f in futures]
+        finally:
+            timer.cancel()
 
     async def execute_many(self, commands: list[bytes]) -> list:
         """Write every command at once (one pipeline) and return their replies in order."""

@@ -171,6 +171,11 @@ def build_app(
         description=definition.description,
         lifespan=lifespan,
         inner_middleware=[fast_path],
+        telemetry=(
+            None
+            if settings.otel_enabled
+            else {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+        ),
     )
     app.state.handler = handler
     app.state.layer = layer

@@ -76,6 +76,10 @@ class ServiceSettings(MlopsBaseSettings):
         default=None, description="Label Engine rules YAML; default: the bundled file."
     )
     log_requests: bool = True
+    otel_enabled: bool = Field(
+        default=False,
+        description="FastAPI's native OpenTelemetry (spans/metrics/logs); off: Prometheus + JSON logs.",
+    )
 
     @field_validator("api_keys_file", "model_cache_dir", "sqlite_path", "rules_file", mode="before")
     @classmethod
