@@ -144,7 +144,7 @@ def test_all_bundles_load_side_by_side_as_the_worker_image_configures_them(
         pex = BUNDLES / f"{folder.name}-dags-bundle.pex"
         assert _install(dags_root / folder.name, tmp_path / "pex", pex).returncode == 0
         entry["kwargs"]["path"] = str(dags_root / folder.name)
-    assert [e["name"] for e in config][0] == "utility"  # the smallest domain parses first
+    assert config[0]["name"] == "utility"  # the smallest domain parses first
 
     code = (
         "import json, sys\n"
