@@ -7,6 +7,7 @@
     feature-store-cli labels         # label tables for the trainers (after transform)
     feature-store-cli materialize [--end ISO]
     feature-store-cli entities --use-case U --start ISO --end ISO --output F
+    feature-store-cli training-set --use-case U --output F
     feature-store-cli all            # data, transform, labels, apply, materialize in order
 
 The profile comes from ``MLOPS_PROFILE`` (embedded|servers) and state from ``MLOPS_HOME``;
@@ -93,6 +94,13 @@ def cmd_entities(settings: FeatureStoreSettings, args: argparse.Namespace) -> st
     return f"rows={rows} output={args.output}"
 
 
+def cmd_training_set(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    from feature_store_management.feature_repo.retrieval import write_training_set
+
+    rows = write_training_set(settings, args.use_case, Path(args.output))
+    return f"rows={rows} output={args.output}"
+
+
 def cmd_apply(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
     from feature_store_management.feature_repo.store import apply
 
@@ -150,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     entities.add_argument("--start", required=True, type=datetime.fromisoformat)
     entities.add_argument("--end", required=True, type=datetime.fromisoformat)
     entities.add_argument("--output", required=True)
+    training = add("training-set", cmd_training_set, "point-in-time training frame of the labels")
+    training.add_argument(
+        "--use-case", required=True, choices=["fraud_detection", "customer_churn"]
+    )
+    training.add_argument("--output", required=True)
     add("apply", cmd_apply, "render feature_store.yaml and register definitions")
     for p in (
         add("materialize", cmd_materialize, "incremental load into the online store"),

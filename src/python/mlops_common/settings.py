@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_MLFLOW_SERVER_URI = "http://127.0.0.1:5000"
+
 
 class Profile(str, Enum):
     """Where the platform's state lives."""
@@ -62,7 +64,9 @@ class PlatformSettings(MlopsBaseSettings):
     )
 
     def resolved_mlflow_tracking_uri(self) -> str:
-        """The tracking URI to use: explicit setting, else SQLite under ``home``."""
+        """Explicit setting, else the local MLflow server (servers) or SQLite under ``home``."""
         if self.mlflow_tracking_uri:
             return self.mlflow_tracking_uri
+        if self.profile == Profile.SERVERS:
+            return DEFAULT_MLFLOW_SERVER_URI
         return f"sqlite:///{(self.home / 'mlflow' / 'mlflow.db').resolve()}"

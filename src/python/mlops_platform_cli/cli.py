@@ -7,6 +7,7 @@
     mlops batch-score fraud|churn [--entities PATH]
     mlops drift fraud|churn --reference PATH --current PATH
     mlops report [--month YYYY-MM]
+    mlops serve | score | stop        the fraud and churn APIs (and MLflow server, servers profile)
     mlops quickstart                   the whole flow end to end, with a summary
 
 The same subcommands are what the Airflow DAGs and the Ansible roles run (through the
@@ -24,6 +25,7 @@ from pathlib import Path
 from mlops_common.pex_runner import PexTaskError
 from mlops_platform_cli import steps
 from mlops_platform_cli.components import MissingPexError
+from mlops_platform_cli.service_processes import ServiceStartError
 from mlops_platform_cli.settings import CliSettings
 
 
@@ -47,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     drift.add_argument("--current", type=Path, required=True)
     report = sub.add_parser("report", help="monthly retraining report")
     report.add_argument("--month")
+    sub.add_parser("serve", help="start the model APIs and wait until they are ready")
+    sub.add_parser("score", help="score sample requests through the running APIs")
+    sub.add_parser("stop", help="stop the services started by serve/quickstart")
     sub.add_parser("quickstart", help="the whole flow end to end on the current profile")
     return parser
 
@@ -69,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
             result = steps.promote(settings, args.model)
         elif args.command == "batch-score":
             result = steps.batch_score(settings, args.model, args.entities)
+        elif args.command == "serve":
+            result = steps.serve(settings)
+        elif args.command == "score":
+            result = steps.score_samples(settings)
+        elif args.command == "stop":
+            result = steps.stop(settings)
         elif args.command == "drift":
             result = steps.drift(settings, args.model, args.reference, args.current)
         else:
@@ -76,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     except MissingPexError as exc:
         print(f"mlops: {exc}", file=sys.stderr)
         return 2
-    except PexTaskError as exc:
+    except (PexTaskError, ServiceStartError, RuntimeError) as exc:
         print(f"mlops: step failed: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(result, default=str))

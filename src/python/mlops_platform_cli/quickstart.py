@@ -2,7 +2,10 @@
 
 Every stage prints ``[n/N] what`` before it starts and its duration after, so a newcomer
 sees where the minutes go; a failing stage stops the run with the component's last output
-lines, and re-running the quickstart converges (every step is idempotent).
+lines, and re-running the quickstart converges (every step is idempotent: seeded data,
+convergent Feast apply/materialize, promotion only when a challenger wins, atomic outputs).
+The model APIs (and, for the servers profile, the MLflow server) keep running afterwards;
+``mlops stop`` stops them.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
+from mlops_common.settings import Profile
 from mlops_platform_cli import steps
 from mlops_platform_cli.settings import CliSettings
 
@@ -27,20 +32,65 @@ def _indent(line: str) -> None:
     print(f"    {line}", flush=True)
 
 
-def stages(settings: CliSettings) -> list[Stage]:
-    s = settings
-    return [
+def _batch_and_drift(s: CliSettings, model: str) -> dict:
+    """Reference = the champion's scores on its training rows; current = the last week."""
+    use_case = steps.MODELS[model]
+    reference = s.home / "monitoring" / "reference" / f"{use_case}.parquet"
+    steps.batch_score(s, model, output=reference, log=_indent)
+    end = datetime.now(UTC)
+    entities = steps.export_entities(s, model, end - timedelta(days=7), end, log=_indent)
+    scored = steps.batch_score(s, model, entities=entities, log=_indent)
+    drift = steps.drift(s, model, reference, steps.batch_output_path(s, model), log=_indent)
+    return {"batch": scored, "drift": drift}
+
+
+def stages(s: CliSettings) -> list[Stage]:
+    plan = [
         Stage("generate raw data", lambda: steps.generate_data(s, log=_indent)),
-        Stage("dbt + Spark transformations", lambda: steps.features(s, "transform", log=_indent)),
-        Stage("feast apply", lambda: steps.features(s, "apply", log=_indent)),
-        Stage("feast materialize", lambda: steps.features(s, "materialize", log=_indent)),
+        Stage("dbt + Spark + ETL transformations", lambda: steps.features(s, "transform", _indent)),
         Stage("label tables", lambda: steps.features(s, "labels", log=_indent)),
-        Stage("train + promote fraud (XGBoost)", lambda: steps.train(s, "fraud", log=_indent)),
-        Stage("train + promote churn (LightGBM)", lambda: steps.train(s, "churn", log=_indent)),
-        Stage("batch scoring fraud", lambda: steps.batch_score(s, "fraud", log=_indent)),
-        Stage("batch scoring churn", lambda: steps.batch_score(s, "churn", log=_indent)),
+        Stage("feast apply", lambda: steps.features(s, "apply", log=_indent)),
+        Stage(
+            "feast materialize (online store)", lambda: steps.features(s, "materialize", _indent)
+        ),
+    ]
+    if s.platform.profile == Profile.SERVERS:
+        plan.append(Stage("MLflow server", lambda: steps.start_mlflow_server(s, log=_indent)))
+    plan += [
+        Stage("train + gate fraud (XGBoost -> ONNX)", lambda: steps.train(s, "fraud", log=_indent)),
+        Stage(
+            "train + gate churn (LightGBM -> ONNX)", lambda: steps.train(s, "churn", log=_indent)
+        ),
+        Stage("start fraud and churn APIs", lambda: steps.serve(s, log=_indent)),
+        Stage("score sample requests", lambda: steps.score_samples(s, log=_indent)),
+        Stage("batch scoring + drift, fraud", lambda: _batch_and_drift(s, "fraud")),
+        Stage("batch scoring + drift, churn", lambda: _batch_and_drift(s, "churn")),
         Stage("monthly retraining report", lambda: steps.retraining_report(s, log=_indent)),
     ]
+    return plan
+
+
+def summary(s: CliSettings, plan: list[Stage], seconds: float) -> str:
+    tracking = s.platform.resolved_mlflow_tracking_uri()
+    trainer = steps.pex_path(s, "trainer")
+    if tracking.startswith("sqlite"):
+        ui = f"PEX_SCRIPT=mlflow python3.11 {trainer} ui --backend-store-uri {tracking}"
+    else:
+        ui = f"open {tracking}"
+    lines = [f"\nquickstart finished in {seconds:.0f}s (profile {s.platform.profile.value})"]
+    lines += [f"  {stage.title:<40} {stage.seconds:7.1f}s" for stage in plan]
+    lines += [
+        "",
+        f"fraud API     http://127.0.0.1:{s.fraud_port}/docs   (x-api-key: {s.api_key})",
+        f"churn API     http://127.0.0.1:{s.churn_port}/docs",
+        f"metrics       http://127.0.0.1:{s.fraud_port}/metrics",
+        f"MLflow        {ui}",
+        f"predictions   {s.home / 'predictions'}",
+        f"reports       {s.reports_dir} (drift_*.html, retraining report)",
+        f"state         {s.home}",
+        "stop services python3.11 dist/src.python.mlops_platform_cli/mlops.pex stop",
+    ]
+    return "\n".join(lines)
 
 
 def run_quickstart(settings: CliSettings) -> int:
@@ -53,8 +103,5 @@ def run_quickstart(settings: CliSettings) -> int:
         stage.result = stage.action()
         stage.seconds = time.monotonic() - t0
         print(f"[{number}/{len(plan)}] {stage.title}: done in {stage.seconds:.1f}s", flush=True)
-    print(f"\nquickstart finished in {time.monotonic() - started:.0f}s")
-    for stage in plan:
-        print(f"  {stage.title:<36} {stage.seconds:7.1f}s")
-    print(f"\nstate: {settings.home}\nreports: {settings.reports_dir}")
+    print(summary(settings, plan, time.monotonic() - started))
     return 0

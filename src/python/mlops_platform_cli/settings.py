@@ -30,6 +30,11 @@ class CliSettings(MlopsBaseSettings):
         default=6_000, description="Synthetic transactions for the quickstart."
     )
     days: int = 30
+    rules_dir: Path | None = Field(
+        default=None, description="Label Engine rules folder (<use_case>.yaml); default: bundled."
+    )
+    mlflow_port: int = Field(default=5000, description="MLflow server port (servers profile).")
+    mlflow_database: str = Field(default="mlflow", description="MLflow backend DB (servers).")
 
     @property
     def home(self) -> Path:

@@ -54,7 +54,21 @@ def read_sql(
 def write_frame(
     engine: sa.Engine, frame: pd.DataFrame, table: str, schema: str | None = None
 ) -> int:
-    """Replace ``table`` with ``frame`` in one transaction (readers never see half a table)."""
+    """Replace the rows of ``table`` with ``frame`` in one transaction.
+
+    Readers never see half a table, and views built on it (dbt staging models) survive: an
+    existing table with the same columns is emptied and refilled rather than dropped (a plain
+    ``DROP TABLE`` fails while views depend on it). A table whose columns changed is dropped
+    with its dependent views, which the next ``dbt run`` recreates.
+    """
     with engine.begin() as conn:
-        frame.to_sql(table, conn, schema=schema, if_exists="replace", index=False, chunksize=10_000)
+        inspector = sa.inspect(conn)
+        if inspector.has_table(table, schema=schema):
+            existing = [c["name"] for c in inspector.get_columns(table, schema=schema)]
+            qualified = f'"{schema}"."{table}"' if schema else f'"{table}"'
+            if existing == [str(c) for c in frame.columns]:
+                conn.exec_driver_sql(f"delete from {qualified}")
+            else:
+                conn.exec_driver_sql(f"drop table {qualified} cascade")
+        frame.to_sql(table, conn, schema=schema, if_exists="append", index=False, chunksize=10_000)
     return len(frame)

@@ -13,17 +13,11 @@ from pathlib import Path
 import mlflow
 from mlflow.tracking import MlflowClient
 
-from mlops_common.settings import PlatformSettings, Profile
-
-DEFAULT_SERVER_URI = "http://127.0.0.1:5000"
+from mlops_common.settings import PlatformSettings
 
 
 def tracking_uri(platform: PlatformSettings) -> str:
     """Explicit ``MLOPS_MLFLOW_TRACKING_URI``, else SQLite (embedded) or the local server."""
-    if platform.mlflow_tracking_uri:
-        return platform.mlflow_tracking_uri
-    if platform.profile == Profile.SERVERS:
-        return DEFAULT_SERVER_URI
     return platform.resolved_mlflow_tracking_uri()
 
 

@@ -1,14 +1,17 @@
-"""The skeleton every model API starts from: probes, metrics, JSON errors."""
+"""The skeleton every model API starts from: probes, metrics, JSON errors, access logs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from ml_model_services.common_service_libs.error_handlers import install_error_handlers
 from ml_model_services.common_service_libs.monitoring_middleware import (
-    PrometheusMiddleware,
+    AccessLog,
+    ObservabilityMiddleware,
     ServiceMetrics,
     metrics_endpoint,
 )
@@ -18,31 +21,47 @@ def create_service_app(
     service: str,
     *,
     version: str = "0",
-    readiness: Callable[[], tuple[bool, str]] | None = None,
-    **fastapi_kwargs: object,
+    readiness: Callable[[], tuple[bool, Any]] | None = None,
+    access_log: AccessLog | None = None,
+    max_body_bytes: int = 1_048_576,
+    metrics: ServiceMetrics | None = None,
+    inner_middleware: list[tuple[type, dict[str, Any]]] | None = None,
+    **fastapi_kwargs: Any,
 ) -> FastAPI:
     """Create a FastAPI app with ``/health/live``, ``/health/ready`` and ``/metrics``.
 
     ``readiness`` tells whether the service can answer predictions (model loaded...); the
-    probes stay unauthenticated so orchestrators can call them.
+    probes and ``/metrics`` stay unauthenticated so orchestrators and Prometheus can call them.
     """
-    app = FastAPI(title=service, version=version, **fastapi_kwargs)  # type: ignore[arg-type]
-    app.state.metrics = ServiceMetrics(service)
+    app = FastAPI(title=service, version=version, **fastapi_kwargs)
+    app.state.metrics = metrics or ServiceMetrics(service)
     install_error_handlers(app)
 
-    @app.get("/health/live", tags=["probes"])
+    @app.get("/health/live", tags=["probes"], summary="Liveness: the process answers")
     async def live() -> dict[str, str]:
         return {"status": "alive"}
 
-    @app.get("/health/ready", tags=["probes"])
-    async def ready():  # - returns a Response on failure
+    @app.get(
+        "/health/ready",
+        tags=["probes"],
+        summary="Readiness: a model is loaded (features may be degraded)",
+        responses={503: {"description": "not ready (no model loaded)"}},
+    )
+    async def ready():  # returns a JSONResponse on failure
         ok, detail = readiness() if readiness else (True, "ready")
         if ok:
             return {"status": "ready", "detail": detail}
-        from fastapi.responses import JSONResponse
-
         return JSONResponse({"status": "not_ready", "detail": detail}, status_code=503)
 
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
-    app.add_middleware(PrometheusMiddleware, metrics=app.state.metrics, routed_app=app)
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    # Starlette puts the last added middleware outermost: inner ones first, observability last
+    # so it also times, counts and logs what the inner ones answer.
+    for cls, kwargs in inner_middleware or ():
+        app.add_middleware(cls, **kwargs)
+    app.add_middleware(
+        ObservabilityMiddleware,
+        metrics=app.state.metrics,
+        access_log=access_log,
+        max_body_bytes=max_body_bytes,
+    )
     return app

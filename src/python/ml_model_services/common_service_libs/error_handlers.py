@@ -12,6 +12,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ def error_body(code: str, reason: str, **extra: object) -> dict[str, object]:
     return {"error": {"code": code, "reason": reason, **extra}}
 
 
-def _validation_reason(exc: RequestValidationError) -> str:
+def validation_reason(exc: RequestValidationError | ValidationError) -> str:
+    """``field: message; ...`` for the first five problems (no input values echoed)."""
     parts = []
     for err in exc.errors()[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
@@ -46,13 +48,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body("invalid_request", _validation_reason(exc)), status_code=422)
+        return JSONResponse(error_body("invalid_request", validation_reason(exc)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {
+            400: "bad_request",
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            415: "unsupported_media_type",
+            503: "unavailable",
+        }.get(exc.status_code, "http_error")
         return JSONResponse(
             error_body(code, str(exc.detail)),
             status_code=exc.status_code,
@@ -61,8 +70,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = request.headers.get("x-request-id", "")
-        log.exception("unhandled error", extra={"request_id": request_id, "path": request.url.path})
+        request_id = request.scope.get("state", {}).get("request_id") or request.headers.get(
+            "x-request-id", ""
+        )
+        log.error(
+            "unhandled error: %s: %s",
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+            extra={"request_id": request_id, "path": request.url.path},
+        )
         return JSONResponse(
             error_body(
                 "internal_error", "unexpected server error; see logs", request_id=request_id

@@ -12,7 +12,9 @@ def test_profile_and_nested_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("MLOPS_HOME", str(tmp_path / "state"))
     settings = PlatformSettings()
     assert settings.profile is Profile.SERVERS
-    assert settings.resolved_mlflow_tracking_uri().endswith("state/mlflow/mlflow.db")
+    assert settings.resolved_mlflow_tracking_uri() == "http://127.0.0.1:5000"
+    monkeypatch.setenv("MLOPS_PROFILE", "embedded")
+    assert PlatformSettings().resolved_mlflow_tracking_uri().endswith("state/mlflow/mlflow.db")
 
 
 def test_env_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -88,15 +88,22 @@ def compute_aggregates(spark, transactions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def run(settings: FeatureStoreSettings, master: str | None = None) -> int:
-    """Read raw transactions, compute the aggregates, write the Feast feature table."""
+def run(settings: FeatureStoreSettings, master: str | None = None, spark=None) -> int:
+    """Read raw transactions, compute the aggregates, write the Feast feature table.
+
+    ``spark``: an existing session to reuse (left running); by default one is started on
+    ``master`` and stopped afterwards.
+    """
     progress = Progress("spark user_transaction_aggregates")
     transactions = read_raw(settings, "transactions")
-    spark = spark_session(master or settings.spark_master)
+    own_session = spark is None
+    if own_session:
+        spark = spark_session(master or settings.spark_master)
     try:
         features = compute_aggregates(spark, transactions)
     finally:
-        spark.stop()
+        if own_session:
+            spark.stop()
     rows = write_feature_table(settings, FEATURE_VIEW, features)
     progress.finish(f"{rows} rows -> {FEATURE_VIEW}")
     return rows

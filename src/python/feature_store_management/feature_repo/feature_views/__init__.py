@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from feast import FeatureView, Field
+from feast import FeatureView, Field, PushSource
 
 from feature_store_management.feature_repo.data_sources import batch_source
 from feature_store_management.feature_repo.entities import user
@@ -24,14 +24,23 @@ def contract_fields(view: str) -> list[Field]:
 
 
 def stored_view(
-    settings: FeatureStoreSettings, name: str, ttl: timedelta, description: str
+    settings: FeatureStoreSettings,
+    name: str,
+    ttl: timedelta,
+    description: str,
+    push: bool = False,
 ) -> FeatureView:
+    """A view over the feature table ``name``; ``push`` adds a push source named
+    ``<name>_push`` (same batch source) so streaming consumers can write fresh rows online."""
+    source = batch_source(settings, name)
+    if push:
+        source = PushSource(name=f"{name}_push", batch_source=source)
     return FeatureView(
         name=name,
         entities=[user],
         ttl=ttl,
         schema=contract_fields(name),
-        source=batch_source(settings, name),
+        source=source,
         online=True,
         description=description,
     )

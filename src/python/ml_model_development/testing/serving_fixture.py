@@ -1,0 +1,164 @@
+"""TEST ONLY: a real MLflow registry with real models for the model services' tests.
+
+The services (serving resolve) must not import MLflow or the trainers, so their tests run
+this program (the ``serving-fixture`` PEX, training resolve) as a subprocess:
+
+    serving-fixture mlflow-server --port P --root DIR
+        exec ``mlflow server`` (SQLite backend, proxied artifacts, job execution off).
+    serving-fixture register fraud|churn --tracking-uri URI --home DIR [--versions N]
+        train N small models on the fixture Feast repo (``testing.fixture_feature_repo``),
+        register each (ONNX logged by the trainer), make version 1 ``champion``;
+        prints ``{"name", "versions", "run_ids"}``.
+    serving-fixture models-serve --tracking-uri URI --model-uri models:/NAME/V --port P
+        exec ``mlflow models serve`` (1 worker, local env): the serving benchmark's baseline.
+    serving-fixture score fraud|churn --tracking-uri URI --version V --rows rows.json
+        native (sklearn/XGBoost/LightGBM) probabilities of the registered version for the
+        given feature rows: the offline reference the services' ONNX scores must equal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from mlops_common.contracts.features import MODEL_CONTRACTS
+
+SMALL = {
+    "fraud": [
+        {"n_estimators": 30, "max_depth": 3, "n_jobs": 1},
+        {"n_estimators": 8, "max_depth": 2, "learning_rate": 0.3, "n_jobs": 1},
+    ],
+    "churn": [
+        {"n_estimators": 20, "num_leaves": 7},
+        {"n_estimators": 6, "num_leaves": 3},
+    ],
+}
+USE_CASE = {"fraud": "fraud_detection", "churn": "customer_churn"}
+
+
+def _mlflow_server(args: argparse.Namespace) -> int:
+    root = Path(args.root).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "1",
+    }
+    cmd = [
+        sys.executable, "-m", "mlflow", "server",
+        "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
+        "--artifacts-destination", str(root / "artifacts"),
+        "--host", "127.0.0.1", "--port", str(args.port), "--workers", "1",
+    ]  # fmt: skip
+    os.chdir(root)
+    os.execvpe(cmd[0], cmd, env)
+    return 1  # unreachable
+
+
+def _models_serve(args: argparse.Namespace) -> int:
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": args.tracking_uri,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "1",
+    }
+    cmd = [
+        sys.executable, "-m", "mlflow", "models", "serve",
+        "-m", args.model_uri, "--env-manager", "local",
+        "--host", "127.0.0.1", "--port", str(args.port), "--workers", "1",
+    ]  # fmt: skip
+    os.execvpe(cmd[0], cmd, env)
+    return 1  # unreachable
+
+
+def _trainer(model: str, tracking_uri: str, home: Path, hyperparameters: dict):
+    from ml_model_development.cli import discover_trainers
+    from mlops_common.settings import PlatformSettings, Profile
+
+    cls = discover_trainers()[model]
+    platform = PlatformSettings(
+        home=home, profile=Profile.SERVERS, mlflow_tracking_uri=tracking_uri
+    )
+    settings = cls.settings_class(hyperparameters=hyperparameters)
+    return cls(settings=settings, platform=platform)
+
+
+def _register(args: argparse.Namespace) -> int:
+    from ml_model_development.common_ml_utils import mlflow_utils
+    from ml_model_development.common_ml_utils.promotion import evaluate_and_promote
+    from ml_model_development.testing.fixture_feature_repo import build_fixture_repo
+
+    home = Path(args.home).resolve()
+    if not (home / "feature_repo" / "feature_store.yaml").exists():
+        build_fixture_repo(home, users=args.users)
+    versions, run_ids = [], []
+    for i in range(args.versions):
+        trainer = _trainer(args.model, args.tracking_uri, home, SMALL[args.model][i % 2])
+        result = trainer.run()
+        versions.append(str(result.model_version))
+        run_ids.append(result.run_id)
+        if i == 0:
+            evaluate_and_promote(trainer)
+    name = MODEL_CONTRACTS[USE_CASE[args.model]].registered_model_name
+    mlflow_utils.set_alias(name, "champion", versions[0])
+    print(json.dumps({"name": name, "versions": versions, "run_ids": run_ids}))
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    import mlflow
+    import pandas as pd
+
+    from ml_model_development.common_ml_utils.preprocessing import prepare_frame
+
+    contract = MODEL_CONTRACTS[USE_CASE[args.model]]
+    mlflow.set_tracking_uri(args.tracking_uri)
+    mlflow.set_registry_uri(args.tracking_uri)
+    pipeline = mlflow.sklearn.load_model(f"models:/{contract.registered_model_name}/{args.version}")
+    rows = json.loads(Path(args.rows).read_text())
+    frame = prepare_frame(pd.DataFrame(rows), contract)
+    proba = pipeline.predict_proba(frame)[:, 1]
+    print(json.dumps([float(p) for p in proba]))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("FEAST_USAGE", "False")
+    parser = argparse.ArgumentParser(prog="serving-fixture")
+    sub = parser.add_subparsers(dest="command", required=True)
+    srv = sub.add_parser("mlflow-server")
+    srv.add_argument("--port", type=int, required=True)
+    srv.add_argument("--root", required=True)
+    reg = sub.add_parser("register")
+    reg.add_argument("model", choices=sorted(USE_CASE))
+    reg.add_argument("--tracking-uri", required=True)
+    reg.add_argument("--home", required=True)
+    reg.add_argument("--versions", type=int, default=1)
+    reg.add_argument("--users", type=int, default=300)
+    serve = sub.add_parser("models-serve")
+    serve.add_argument("--tracking-uri", required=True)
+    serve.add_argument("--model-uri", required=True)
+    serve.add_argument("--port", type=int, required=True)
+    score = sub.add_parser("score")
+    score.add_argument("model", choices=sorted(USE_CASE))
+    score.add_argument("--tracking-uri", required=True)
+    score.add_argument("--version", required=True)
+    score.add_argument("--rows", required=True)
+    args = parser.parse_args(argv)
+    handler = {
+        "mlflow-server": _mlflow_server,
+        "models-serve": _models_serve,
+        "register": _register,
+        "score": _score,
+    }
+    return handler[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The bare reference endpoint of the serving benchmark: FastAPI + pydantic + ONNX Runtime +
+one Redis read, nothing else (no auth, no metrics, no logs, no rules, no defaults).
+
+    python -m ml_model_services.benchmarks.reference_app --port P --model model.onnx \
+        --redis-url redis://... --project NAME
+
+It is the practical ceiling of this stack: the fraud API should reach >= 60% of its req/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import onnxruntime as ort
+import orjson
+import redis.asyncio as aioredis
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from ml_model_services.common_service_libs.online_features import (
+    decode_value,
+    redis_field,
+    serialize_entity_key,
+)
+from mlops_common.contracts.features import FRAUD
+
+
+class Txn(BaseModel):
+    transaction_id: str | None = None
+    user_id: int
+    amount: float
+    merchant_category: str
+    country: str
+    hour_of_day: int
+
+
+def build(model_path: str, redis_url: str, project: str) -> FastAPI:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+    client = aioredis.Redis.from_url(redis_url)
+    stored = [(f.source, f.name) for f in FRAUD.stored_features]
+    fields = [redis_field(v, n) for v, n in stored]
+    suffix = project.encode()
+    app = FastAPI()
+
+    @app.post("/score")
+    async def score(txn: Txn) -> Response:
+        raw = await client.hmget(serialize_entity_key("user_id", txn.user_id) + suffix, fields)
+        row = {n: decode_value(b) for (_, n), b in zip(stored, raw, strict=True)}
+        row.update(txn.model_dump())
+        avg = row["txn_amount_avg_7d"] or 0.0
+        row["amount_to_avg_7d_ratio"] = txn.amount / avg if avg > 0 else 1.0
+        row["is_foreign"] = int(row["home_country"] not in (None, "unknown", txn.country))
+        feeds = {}
+        for spec in FRAUD.features:
+            value = row[spec.name] if row[spec.name] is not None else spec.default
+            if spec.dtype == "string":
+                feeds[spec.name] = np.array([[str(value)]], dtype=object)
+            else:
+                feeds[spec.name] = np.array([[value]], dtype=np.float32)
+        (proba,) = session.run(["probabilities"], feeds)
+        return Response(
+            orjson.dumps({"probability": float(proba[0, 1])}), media_type="application/json"
+        )
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--project", required=True)
+    args = parser.parse_args()
+    app = build(args.model, args.redis_url, args.project)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, access_log=False, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+"""Builds a complete model API from a :class:`ServiceDefinition` (fraud, churn, ...).
+
+Every model API gets the same shape: ``POST <prefix>/score`` and ``<prefix>/score/batch``
+(API key), ``GET <prefix>/model`` (API key), ``POST /admin/reload`` (API key), and the open
+``/health/live``, ``/health/ready``, ``/metrics``, ``/docs``, ``/openapi.json``.
+
+No ``from __future__ import annotations`` here: FastAPI reads the request-model annotations of
+the endpoint functions defined inside :func:`build_app` at run time.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import orjson
+import yaml
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from ml_model_services.common_service_libs.app_factory import create_service_app
+from ml_model_services.common_service_libs.auth import ApiKeyAuth
+from ml_model_services.common_service_libs.error_handlers import ServiceError
+from ml_model_services.common_service_libs.fast_path import FastScorePath
+from ml_model_services.common_service_libs.model_handler import ModelHandler, ModelSourceError
+from ml_model_services.common_service_libs.monitoring_middleware import AccessLog, ServiceMetrics
+from ml_model_services.common_service_libs.online_features import make_reader
+from ml_model_services.common_service_libs.service_layer import DeriveFn, ModelServiceLayer
+from ml_model_services.common_service_libs.settings import ServiceSettings
+from mlops_common.contracts.features import ModelContract
+from mlops_common.label_engine import RuleSet, load_rules
+
+log = logging.getLogger(__name__)
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    contract: ModelContract
+    title: str
+    description: str
+    prefix: str  # e.g. "/v1/fraud"
+    request_model: type[BaseModel]
+    batch_model: type[BaseModel]  # has ``items: list[request_model]``
+    response_model: type[BaseModel]
+    batch_response_model: type[BaseModel]
+    entity_field: str = "user_id"
+    echo_fields: tuple[str, ...] = ()  # request fields copied into each prediction
+    derive: DeriveFn | None = None
+    version: str = "1.0.0"
+
+
+def load_rule_set(settings: ServiceSettings, use_case: str) -> RuleSet:
+    """The rules file from settings, else the one bundled with the Label Engine."""
+    if settings.rules_file is not None:
+        return load_rules(settings.rules_file)
+    text = (resources.files("mlops_common.label_engine") / "rules" / f"{use_case}.yaml").read_text(
+        encoding="utf-8"
+    )
+    return RuleSet.from_mapping(yaml.safe_load(text), source=f"bundled {use_case}.yaml")
+
+
+def _json(payload: Any, status_code: int = 200) -> Response:
+    return Response(orjson.dumps(payload), status_code=status_code, media_type=JSON)
+
+
+def build_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    *,
+    access_log: AccessLog | None = None,
+    on_ready: Callable[[FastAPI], None] | None = None,
+) -> FastAPI:
+    contract = definition.contract
+    metrics = ServiceMetrics(settings.name)
+    model_name = settings.registered_model_name or contract.registered_model_name
+    auth = ApiKeyAuth(settings.accepted_api_keys(), disabled=settings.auth_disabled)
+    rules = load_rule_set(settings, contract.use_case)
+    handler = ModelHandler(
+        contract,
+        name=model_name,
+        alias=settings.model_alias,
+        tracking_uri=settings.platform.mlflow_tracking_uri,
+        cache_dir=settings.resolved_cache_dir,
+        published_dir=settings.published_models_dir,
+        timeout_s=settings.registry_timeout_s,
+        threads=settings.ort_threads,
+        on_change=lambda m: metrics.set_model(m.ref.name, m.ref.version, m.ref.alias),
+        on_outcome=lambda outcome: metrics.child(metrics.reloads, model_name, outcome).inc(),
+    )
+    store = settings.resolved_online_store
+    reader = make_reader(
+        contract,
+        store,
+        settings.feast_project,
+        redis_url=settings.resolved_redis_url if store == "redis" else None,
+        sqlite_path=settings.resolved_sqlite_path if store == "sqlite" else None,
+        timeout_s=settings.feature_timeout_ms / 1000,
+    )
+    layer = ModelServiceLayer(
+        contract,
+        handler,
+        reader,
+        rules,
+        metrics,
+        derive=definition.derive,
+        retry_after_s=settings.feature_retry_after_s,
+    )
+
+    def readiness() -> tuple[bool, Any]:
+        model = handler.current
+        detail = {
+            "model_version": model.ref.version if model else None,
+            "model_source": model.ref.source if model else None,
+            **layer.status(),
+        }
+        if model is None:
+            detail["error"] = handler.last_error
+        return model is not None, detail
+
+    async def poll_registry() -> None:
+        while True:
+            interval = settings.reload_poll_seconds or 10.0
+            await asyncio.sleep(interval)
+            if handler.current is not None and not settings.reload_poll_seconds:
+                continue  # polling off: only retry while no model is loaded
+            with contextlib.suppress(ModelSourceError):
+                await run_in_threadpool(handler.reload)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await run_in_threadpool(handler.load_initial)
+        task = asyncio.create_task(poll_registry())
+        if on_ready is not None:
+            on_ready(app)
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await reader.close()
+
+    score_path = f"{definition.prefix}/score"
+
+    def score_route() -> Any:
+        return next(r for r in app.router.routes if getattr(r, "path", None) == score_path)
+
+    fast_path = (
+        FastScorePath,
+        {
+            "path": score_path,
+            "model": definition.request_model,
+            "auth": auth,
+            "handler": lambda fields, log_fields: score_fields(fields, log_fields),
+            "route_lookup": score_route,
+        },
+    )
+    app = create_service_app(
+        settings.name,
+        version=definition.version,
+        readiness=readiness,
+        access_log=access_log or AccessLog(settings.name, enabled=settings.log_requests),
+        max_body_bytes=settings.max_body_bytes,
+        metrics=metrics,
+        description=definition.description,
+        lifespan=lifespan,
+        inner_middleware=[fast_path],
+    )
+    app.state.handler = handler
+    app.state.layer = layer
+    app.state.settings = settings
+    secured = [Depends(auth)]
+    entity_field = definition.entity_field
+    echo = definition.echo_fields
+    max_batch = settings.max_batch
+
+    def prediction(fields: dict[str, Any], result: dict[str, Any], version: str) -> dict:
+        out = {k: fields.get(k) for k in echo}
+        out.update(result)
+        out["model_version"] = version
+        out["rules_version"] = rules.version
+        return out
+
+    def request_fields(item: BaseModel) -> dict[str, Any]:
+        return item.model_dump()
+
+    async def score_fields(fields: dict[str, Any], log_fields: dict[str, Any]) -> dict:
+        model, (result,) = await layer.score([fields[entity_field]], [fields])
+        version = model.ref.version
+        log_fields.update(model_version=version, label=result["label"], degraded=result["degraded"])
+        return prediction(fields, result, version)
+
+    async def score_one(request: Request, body: definition.request_model) -> Response:  # type: ignore[name-defined]
+        # Documents the endpoint; requests are served by the FastScorePath middleware.
+        return _json(await score_fields(request_fields(body), request.state.log))
+
+    async def score_batch(request: Request, body: definition.batch_model) -> Response:  # type: ignore[name-defined]
+        items = body.items  # type: ignore[attr-defined]
+        if len(items) > max_batch:
+            raise ServiceError(
+                413, "batch_too_large", f"{len(items)} items > the limit of {max_batch}"
+            )
+        all_fields = [request_fields(i) for i in items]
+        model, results = await layer.score([f[entity_field] for f in all_fields], all_fields)
+        version = model.ref.version
+        request.state.log.update(
+            model_version=version,
+            batch_size=len(items),
+            degraded=sum(r["degraded"] for r in results),
+        )
+        return _json(
+            {
+                "model": {"name": model.ref.name, "version": version, "alias": model.ref.alias},
+                "predictions": [
+                    prediction(f, r, version) for f, r in zip(all_fields, results, strict=True)
+                ],
+            }
+        )
+
+    app.add_api_route(
+        score_path,
+        score_one,
+        methods=["POST"],
+        dependencies=secured,
+        response_model=definition.response_model,
+        tags=["scoring"],
+        summary=f"Score one {contract.use_case} request",
+        responses={
+            401: {"description": "missing/invalid API key"},
+            503: {"description": "no model loaded"},
+        },
+    )
+    app.add_api_route(
+        f"{definition.prefix}/score/batch",
+        score_batch,
+        methods=["POST"],
+        dependencies=secured,
+        response_model=definition.batch_response_model,
+        tags=["scoring"],
+        summary=f"Score up to {max_batch} {contract.use_case} requests",
+        responses={
+            401: {"description": "missing/invalid API key"},
+            413: {"description": "batch too large"},
+        },
+    )
+
+    @app.get(
+        f"{definition.prefix}/model", dependencies=secured, tags=["model"], summary="Model info"
+    )
+    async def model_info() -> dict[str, Any]:
+        model = handler.current
+        return {
+            "model": model.info() if model else None,
+            "registered_model_name": model_name,
+            "alias": settings.model_alias,
+            "model_source": handler.source_kind,
+            "last_error": handler.last_error,
+            "rules": {"name": rules.name, "version": rules.version},
+            "features": {
+                "contract": contract.feature_names,
+                "stored": [f.reference for f in contract.stored_features],
+                "defaults": contract.defaults(),
+                "feast_project": settings.feast_project,
+                **layer.status(),
+            },
+        }
+
+    @app.post(
+        "/admin/reload",
+        dependencies=secured,
+        tags=["admin"],
+        summary="Load the alias' current version",
+    )
+    async def reload_model() -> dict[str, Any]:
+        try:
+            outcome = await run_in_threadpool(handler.reload)
+        except ModelSourceError as exc:
+            raise ServiceError(503, "registry_unavailable", str(exc)) from exc
+        model, previous = outcome["model"], outcome["previous"]
+        return {
+            "changed": outcome["changed"],
+            "model_version": model.ref.version,
+            "previous_version": previous.ref.version if previous else None,
+            "source": model.ref.source,
+        }
+
+    return app

@@ -1,0 +1,163 @@
+"""Model Service Layer + Label Engine Layer shared by the model APIs.
+
+request fields → online features for the entity (:mod:`online_features`) → request-time
+(on-demand) features → ONNX Runtime (:mod:`model_handler`) → probability → Label Engine
+(rules as YAML data) → response with the features used, probability, label and fired rules.
+
+**Degraded mode.** When the online store is down (or its circuit is open after a failure) or
+the entity/one of its features is missing, the contract's documented default
+(:attr:`mlops_common.contracts.features.FeatureSpec.default`) is used instead, the response
+says ``degraded: true`` and lists ``missing_features``, and the metrics
+``mlops_predictions_degraded_total`` and ``mlops_feature_fetch_fallbacks_total{reason}``
+count it. A prediction is never refused because features are missing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ml_model_services.common_service_libs.error_handlers import ServiceError
+from ml_model_services.common_service_libs.model_handler import LoadedModel, ModelHandler
+from ml_model_services.common_service_libs.monitoring_middleware import ServiceMetrics
+from ml_model_services.common_service_libs.online_features import (
+    FeatureStoreUnavailable,
+    OnlineFeatureReader,
+)
+from mlops_common.contracts.features import ModelContract
+from mlops_common.label_engine import RuleSet
+
+# (request fields, stored features as read, None = missing) -> request-time features
+DeriveFn = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class FeatureStoreState:
+    ok: bool = True
+    reason: str = ""
+    skip_until: float = 0.0
+
+
+class ModelServiceLayer:
+    def __init__(
+        self,
+        contract: ModelContract,
+        handler: ModelHandler,
+        reader: OnlineFeatureReader | None,
+        rules: RuleSet,
+        metrics: ServiceMetrics,
+        *,
+        derive: DeriveFn | None = None,
+        retry_after_s: float = 1.0,
+    ) -> None:
+        self.contract = contract
+        self.handler = handler
+        self.reader = reader
+        self.rules = rules
+        self.metrics = metrics
+        self.derive = derive
+        self.retry_after_s = retry_after_s
+        self.store_state = FeatureStoreState()
+        self._stored = [f.name for f in contract.stored_features]
+        self._defaults = contract.defaults()
+        self._model = contract.registered_model_name
+        m = metrics
+        self._m_fetch = m.child(m.feature_latency, self._model)
+        self._m_score = m.child(m.score, self._model)
+        self._m_degraded = m.child(m.degraded, self._model)
+
+    # --- features -----------------------------------------------------------------------
+    async def fetch(self, entity_ids: Sequence[int]) -> tuple[list[dict[str, Any]], str | None]:
+        """Stored features per entity (``None`` = missing) and the reason when all failed."""
+        empty = [dict.fromkeys(self._stored) for _ in entity_ids]
+        if not self._stored:
+            return empty, None
+        if self.reader is None:
+            return empty, "no_store"
+        state = self.store_state
+        if not state.ok and time.monotonic() < state.skip_until:
+            return empty, "circuit_open"
+        started = time.perf_counter()
+        try:
+            rows = await self.reader.read(entity_ids)
+        except FeatureStoreUnavailable as exc:
+            state.ok, state.reason = False, str(exc)
+            state.skip_until = time.monotonic() + self.retry_after_s
+            return empty, "unavailable"
+        finally:
+            self._m_fetch.observe(time.perf_counter() - started)
+        if not state.ok:
+            state.ok, state.reason = True, ""
+        return rows, None
+
+    # --- scoring ------------------------------------------------------------------------
+    def current_model(self) -> LoadedModel:
+        model = self.handler.current
+        if model is None:
+            raise ServiceError(
+                503, "model_unavailable", f"no model loaded yet: {self.handler.last_error}"
+            )
+        return model
+
+    async def score(
+        self, entity_ids: Sequence[int], requests: Sequence[Mapping[str, Any]]
+    ) -> tuple[LoadedModel, list[dict[str, Any]]]:
+        """One result dict per request (same order)."""
+        model = self.current_model()  # read once: a reload during this request does not affect it
+        stored_rows, failure = await self.fetch(entity_ids)
+        m = self.metrics
+        inputs: list[dict[str, Any]] = []
+        missing_lists: list[list[str]] = []
+        for fields, stored in zip(requests, stored_rows, strict=True):
+            row: dict[str, Any] = {}
+            missing: list[str] = []
+            for name in self._stored:
+                value = stored.get(name)
+                if value is None or (isinstance(value, float) and value != value):
+                    row[name] = self._defaults[name]
+                    missing.append(name)
+                else:
+                    row[name] = value
+            for name, value in fields.items():
+                if name in self._defaults:
+                    row[name] = value
+            if self.derive is not None:
+                row.update(self.derive(fields, stored))
+            inputs.append(row)
+            missing_lists.append(missing)
+            if missing:
+                reason = failure or (
+                    "entity_not_found" if len(missing) == len(self._stored) else "missing_feature"
+                )
+                m.child(m.feature_fallbacks, self._model, reason).inc()
+        probabilities = model.predict(inputs)
+        results = []
+        for fields, row, missing, p in zip(
+            requests, inputs, missing_lists, probabilities, strict=True
+        ):
+            decision = self.rules.decide({**row, **fields, "score": p})
+            self._m_score.observe(p)
+            m.child(m.labels, self._model, decision.label).inc()
+            if missing:
+                self._m_degraded.inc()
+            results.append(
+                {
+                    "probability": p,
+                    "label": decision.label,
+                    "fired_rules": list(decision.fired),
+                    "degraded": bool(missing),
+                    "missing_features": missing,
+                    "features": row,
+                }
+            )
+        return model, results
+
+    def status(self) -> dict[str, Any]:
+        state = self.store_state
+        return {
+            "online_store": self.reader.kind if self.reader else "none",
+            "feature_store": "ok" if state.ok else "degraded",
+            "feature_store_error": state.reason or None,
+        }

@@ -1,0 +1,72 @@
+"""Request and response bodies of the fraud API (strict: unknown fields and NaN/inf refused)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_BATCH_SIZE = 256
+USER_ID_MAX = 2**62
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, str_max_length=64, validate_default=False
+    )
+
+
+class FraudScoreRequest(_Strict):
+    """One card transaction to score."""
+
+    transaction_id: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$"
+    )
+    user_id: int = Field(ge=1, le=USER_ID_MAX, strict=True, description="Card holder id.")
+    amount: float = Field(ge=0, le=10_000_000, description="Amount in account currency.")
+    merchant_category: str = Field(
+        min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$", description="MCC group."
+    )
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2 of the merchant.")
+    hour_of_day: int = Field(ge=0, le=23, strict=True, description="Local hour 0-23.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "transaction_id": "t-1001",
+                    "user_id": 42,
+                    "amount": 129.5,
+                    "merchant_category": "electronics",
+                    "country": "DE",
+                    "hour_of_day": 23,
+                }
+            ]
+        }
+    )
+
+
+class FraudBatchRequest(_Strict):
+    items: list[FraudScoreRequest] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+
+
+class FraudPrediction(BaseModel):
+    transaction_id: str | None
+    user_id: int
+    probability: float = Field(description="Positive-class (fraud) probability from ONNX.")
+    label: str = Field(description="Label Engine decision: approve / review / block.")
+    fired_rules: list[str]
+    rules_version: str
+    degraded: bool = Field(description="True when defaults replaced missing online features.")
+    missing_features: list[str]
+    features: dict[str, float | int | str] = Field(description="The model inputs used.")
+    model_version: str
+
+
+class ModelSummary(BaseModel):
+    name: str
+    version: str
+    alias: str
+
+
+class FraudBatchResponse(BaseModel):
+    model: ModelSummary
+    predictions: list[FraudPrediction]

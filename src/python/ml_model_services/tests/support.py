@@ -1,0 +1,330 @@
+"""Helpers of the services' integration tests: real processes on loopback, cleaned up after.
+
+The MLflow registry and the golden Feast data come from PEXes of other resolves (the serving
+resolve has neither MLflow nor Feast): ``serving-fixture`` (training) and ``online-golden``
+(features), built by Pants as ``runtime_package_dependencies`` of the test targets.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+GOLDEN_PEX = Path("src.python.feature_store_management.testing/online-golden.pex")
+FIXTURE_PEX = Path("src.python.ml_model_development.testing/serving-fixture.pex")
+REDIS_URL = os.environ.get("MLOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+API_KEY = "test-key-1"
+# PEX venvs are content-addressed: one shared root avoids unpacking MLflow/Feast per run.
+PEX_ROOT = Path(tempfile.gettempdir()) / "mlops-serving-tests-pex-root"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound then released)."""
+    return free_port()
+
+
+def pex_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PEX_", "MLOPS_"))}
+    env.update(
+        {
+            "PEX_ROOT": str(PEX_ROOT),
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DO_NOT_TRACK": "1",
+            "FEAST_USAGE": "False",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def run_pex(pex: Path, args: list[str], *, cwd: Path, timeout: float = 600) -> str:
+    """Run a PEX to completion; its last stdout line (JSON) is returned."""
+    proc = subprocess.run(
+        [sys.executable, str(pex.resolve()), *args],
+        cwd=cwd,
+        env=pex_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"{pex.name} {args[0]} failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
+        )
+    return proc.stdout.strip().splitlines()[-1]
+
+
+@dataclass
+class Proc:
+    """A background process in its own process group, with its output in a log file."""
+
+    popen: subprocess.Popen
+    log_path: Path
+    url: str
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait()
+
+
+def start(cmd: list[str], *, env: dict[str, str], cwd: Path, log_path: Path, url: str) -> Proc:
+    handle = log_path.open("w")
+    popen = subprocess.Popen(
+        cmd, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    handle.close()
+    return Proc(popen, log_path, url)
+
+
+def wait_http(proc: Proc, path: str, timeout: float = 120, ok=(200,)) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{proc.url}{path}", timeout=2).status_code in ok:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.popen.poll() is not None or time.monotonic() > deadline:
+            proc.stop()
+            raise RuntimeError(f"{proc.url}{path} never answered:\n{proc.log()[-4000:]}")
+        time.sleep(0.3)
+
+
+def start_mlflow(root: Path) -> Proc:
+    port = free_port()
+    proc = start(
+        [
+            sys.executable,
+            str(FIXTURE_PEX.resolve()),
+            "mlflow-server",
+            "--port",
+            str(port),
+            "--root",
+            str(root),
+        ],
+        env=pex_env(),
+        cwd=root.parent,
+        log_path=root.parent / "mlflow-server.log",
+        url=f"http://127.0.0.1:{port}",
+    )
+    wait_http(proc, "/health", timeout=240)
+    return proc
+
+
+def start_service(
+    module: str, tmp: Path, env: dict[str, str], *, name: str, ready: bool = True
+) -> Proc:
+    """Run ``python -m <module> --port P`` (what the PEX runs) with this test's sys.path."""
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    full_env.update({"PYTHONPATH": os.pathsep.join(sys.path), "MLOPS_SERVICE_API_KEY": API_KEY})
+    full_env.update(env)
+    proc = start(
+        [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", str(port)],
+        env=full_env,
+        cwd=tmp,
+        log_path=tmp / f"{name}.log",
+        url=f"http://127.0.0.1:{port}",
+    )
+    wait_http(proc, "/health/ready" if ready else "/health/live", timeout=120)
+    return proc
+
+
+def set_alias(mlflow_url: str, name: str, alias: str, version: str) -> None:
+    response = httpx.post(
+        f"{mlflow_url}/api/2.0/mlflow/registered-models/alias",
+        json={"name": name, "alias": alias, "version": version},
+        timeout=10,
+    )
+    response.raise_for_status()
+
+
+def delete_project_keys(redis_url: str, project: str) -> int:
+    """Remove the Feast rows of ``project`` from Redis (keys end with the project name)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"*{project}", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+    return len(keys)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equal value *and* type (an int must not come back as a float), NaN == NaN."""
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    return type(a) is type(b) and a == b
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    """Sum of the samples of ``name`` whose labels include ``labels``."""
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{"):
+            continue
+        head, value = line.rsplit(" ", 1)
+        if all(f'{k}="{v}"' in head for k, v in labels.items()):
+            total += float(value)
+    return total
+
+
+# --- a small OpenAPI fuzzer (seeded, schema-driven) --------------------------------------
+
+STRINGS = [
+    "",
+    "DE",
+    "US",
+    "grocery",
+    "gambling",
+    "t-1",
+    "x" * 65,
+    "ÖÄ€",
+    "\x00",
+    "12",
+    " ",
+    "a" * 5000,
+]
+NUMBERS = [
+    0,
+    1,
+    -1,
+    0.5,
+    1e308,
+    -1e308,
+    2**31,
+    2**63,
+    2**64,
+    -(2**63) - 1,
+    10_000_001,
+    23,
+    24,
+    1e-300,
+]
+VALID_STRINGS = ["DE", "FR", "BR", "grocery", "travel", "gambling", "t-1", "abc_1", "x9"]
+JUNK = [None, True, False, [], {}, "NaN", [1, 2], {"a": 1}, 3.5, "1e999", -0.0]
+
+
+def _resolve(schema: dict, components: dict) -> dict:
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def generate(schema: dict, components: dict, rng: random.Random, depth: int = 0) -> Any:
+    """A random instance that is often valid and often slightly wrong."""
+    schema = _resolve(schema, components)
+    if rng.random() < 0.08:
+        return rng.choice(JUNK)
+    if "anyOf" in schema or "oneOf" in schema:
+        return generate(rng.choice(schema.get("anyOf") or schema["oneOf"]), components, rng, depth)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        out = {}
+        required = set(schema.get("required", ()))
+        for key, sub in schema.get("properties", {}).items():
+            if key in required and rng.random() < 0.93 or rng.random() < 0.5:
+                out[key] = generate(sub, components, rng, depth + 1)
+        if rng.random() < 0.1:
+            out[rng.choice(["extra", "__proto__", "user", "AMOUNT"])] = rng.choice(JUNK)
+        return out
+    if kind == "array":
+        hi = schema.get("maxItems", 5)
+        n = rng.choice([0, 1, 2, 3, hi, hi + 1]) if depth < 3 else rng.choice([0, 1])
+        return [generate(schema.get("items", {}), components, rng, depth + 1) for _ in range(n)]
+    valid = rng.random() < 0.75  # mostly valid leaves, so requests also reach the model
+    if kind == "string":
+        pattern = schema.get("pattern")
+        pool = [*STRINGS, *VALID_STRINGS]
+        if valid:
+            pool = [
+                x
+                for x in VALID_STRINGS
+                if (pattern is None or re.fullmatch(pattern, x))
+                and len(x) <= schema.get("maxLength", 10**6)
+            ] or pool
+        return rng.choice(pool)
+    if kind == "integer":
+        lo, hi = schema.get("minimum", -(2**31)), schema.get("maximum", 2**31)
+        if valid:
+            return rng.choice([lo, hi, rng.randint(lo, min(hi, lo + 100)), rng.randint(lo, hi)])
+        return rng.choice([lo - 1, hi + 1, *NUMBERS])
+    if kind == "number":
+        lo, hi = schema.get("minimum", -1e6), schema.get("maximum", 1e6)
+        if valid:
+            return rng.choice(
+                [lo, hi, rng.uniform(lo, hi), round(rng.uniform(lo, min(hi, 500.0)), 2)]
+            )
+        return rng.choice([lo - 1, hi + 1, *NUMBERS])
+    if kind == "boolean":
+        return rng.choice([True, False])
+    return rng.choice(JUNK)
+
+
+RAW_BODIES = [
+    b"",
+    b"{",
+    b"null",
+    b"[]",
+    b'{"user_id": NaN}',
+    b'{"amount": Infinity}',
+    b"[" * 20000 + b"]" * 20000,
+    b'{"user_id": 1' + b", " * 1000,
+    '{"user_id": "\udcff"}'.encode("utf-8", "surrogatepass"),
+    b"\xff\xfe\x00",
+]
+
+
+def fuzz_cases(
+    openapi: dict, rng: random.Random, per_operation: int
+) -> Iterator[tuple[str, str, bytes]]:
+    components = openapi.get("components", {}).get("schemas", {})
+    for path, ops in openapi["paths"].items():
+        for method, op in ops.items():
+            body_schema = (
+                op.get("requestBody", {})
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema")
+            )
+            for _ in range(per_operation if body_schema else 3):
+                if body_schema is None:
+                    yield method.upper(), path, b""
+                elif rng.random() < 0.1:
+                    yield method.upper(), path, rng.choice(RAW_BODIES)
+                else:
+                    body = generate(body_schema, components, rng)
+                    yield method.upper(), path, json.dumps(body, allow_nan=True).encode()

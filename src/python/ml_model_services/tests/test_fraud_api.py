@@ -1,0 +1,486 @@
+"""The fraud API end to end: real uvicorn, Redis, MLflow registry, Feast-written features.
+
+One MLflow server and one golden feature set per run (session fixtures in conftest); the
+services under test are started as processes exactly as the PEX runs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ml_model_services.common_service_libs.online_features import make_reader
+from ml_model_services.fraud_detection_api.business_logic import on_demand_features
+from ml_model_services.tests.conftest import native_scores
+from ml_model_services.tests.support import (
+    API_KEY,
+    Proc,
+    closed_port,
+    fuzz_cases,
+    metric_value,
+    same_value,
+    set_alias,
+    start_service,
+)
+from mlops_common.contracts.features import CHURN, FRAUD
+from mlops_common.label_engine import bundled_rules_path, load_rules
+
+MODULE = "ml_model_services.fraud_detection_api.main"
+SCORE = "/v1/fraud/score"
+BATCH = "/v1/fraud/score/batch"
+HEADERS = {"x-api-key": API_KEY}
+SECOND_KEY = "file-key-2"
+
+
+def _env(work: Path, golden: dict, mlflow_url: str, cache: Path, **extra: str) -> dict[str, str]:
+    keys = work / "api_keys.txt"
+    keys.write_text(f"# rotated keys\n{SECOND_KEY}\n")
+    return {
+        "MLOPS_PROFILE": "servers",
+        "MLOPS_HOME": str(work / "service_home"),
+        "MLOPS_MLFLOW_TRACKING_URI": mlflow_url,
+        "MLOPS_REDIS_URL": golden["redis_url"],
+        "MLOPS_SERVICE_FEAST_PROJECT": golden["project"],
+        "MLOPS_SERVICE_MODEL_CACHE_DIR": str(cache),
+        "MLOPS_SERVICE_API_KEYS_FILE": str(keys),
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def service(work: Path, golden: dict, mlflow_server: Proc, fraud_registry: dict) -> Iterator[Proc]:
+    proc = start_service(
+        MODULE, work, _env(work, golden, mlflow_server.url, work / "cache"), name="fraud"
+    )
+    yield proc
+    proc.stop()
+
+
+def _expected(golden: dict, i: int) -> tuple[dict, list[str]]:
+    """The model inputs the service must use for golden request ``i`` and what is missing."""
+    request = golden["requests"]["fraud"][i]
+    sdk = golden["redis"]["fraud"]
+    defaults = FRAUD.defaults()
+    row, missing = {}, []
+    for spec in FRAUD.features:
+        if spec.source == "request":
+            row[spec.name] = request[spec.name]
+        elif sdk[spec.name][i] is None:
+            row[spec.name] = defaults[spec.name]
+            missing.append(spec.name)
+        else:
+            row[spec.name] = sdk[spec.name][i]
+    return row, missing
+
+
+# --- the reader equals the Feast SDK --------------------------------------------------------
+
+
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+@pytest.mark.parametrize("contract", [FRAUD, CHURN], ids=lambda c: c.use_case)
+def test_online_reader_returns_what_the_feast_sdk_returns(
+    golden: dict, store: str, contract
+) -> None:
+    key = "fraud" if contract is FRAUD else "churn"
+    requests = golden["requests"][key]
+    reader = make_reader(
+        contract,
+        store,
+        golden["project"],
+        redis_url=golden["redis_url"],
+        sqlite_path=Path(golden["sqlite_path"]),
+    )
+
+    async def read():
+        try:
+            return await reader.read([r["user_id"] for r in requests])
+        finally:
+            await reader.close()
+
+    rows = asyncio.run(read())
+    sdk = golden[store][key]
+    names = [f.name for f in contract.features if f.source != "request"]
+    compared = nones = 0
+    for i, (request, row) in enumerate(zip(requests, rows, strict=True)):
+        full = {**row, **(on_demand_features(request, row) if contract is FRAUD else {})}
+        for name in names:
+            assert same_value(full[name], sdk[name][i]), (store, name, i, full[name], sdk[name][i])
+            compared += 1
+            nones += full[name] is None
+    # The golden data really exercises missing entities/features and every feature.
+    assert compared == len(requests) * len(names) and nones >= 3
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+def test_scores_equal_the_offline_model(
+    service: Proc, golden: dict, mlflow_server: Proc, work: Path
+) -> None:
+    requests = golden["requests"]["fraud"]
+    body = {"items": [{**r, "transaction_id": f"t-{i}"} for i, r in enumerate(requests)]}
+    response = httpx.post(f"{service.url}{BATCH}", json=body, headers=HEADERS, timeout=30)
+    assert response.status_code == 200, response.text
+    payload = response.json()
+    assert payload["model"] == {
+        "name": FRAUD.registered_model_name,
+        "version": "1",
+        "alias": "champion",
+    }
+    predictions = payload["predictions"]
+    assert [p["transaction_id"] for p in predictions] == [f"t-{i}" for i in range(len(requests))]
+
+    for i, prediction in enumerate(predictions):
+        expected, missing = _expected(golden, i)
+        assert list(prediction["features"]) == FRAUD.feature_names or set(
+            prediction["features"]
+        ) == set(FRAUD.feature_names)
+        for name, value in expected.items():
+            assert same_value(prediction["features"][name], value), (i, name)
+        assert prediction["missing_features"] == missing
+        assert prediction["degraded"] is bool(missing)
+    assert any(p["degraded"] for p in predictions) and not all(p["degraded"] for p in predictions)
+
+    offline = native_scores(mlflow_server, work, "fraud", "1", [p["features"] for p in predictions])
+    rules = load_rules(bundled_rules_path(FRAUD.use_case))
+    for prediction, request, reference in zip(predictions, requests, offline, strict=True):
+        assert abs(prediction["probability"] - reference) <= 1e-5
+        decision = rules.decide(
+            {**prediction["features"], **request, "score": prediction["probability"]}
+        )
+        assert prediction["label"] == decision.label
+        assert prediction["fired_rules"] == list(decision.fired)
+        assert prediction["rules_version"] == rules.version
+    assert len({round(p["probability"], 6) for p in predictions}) > 5
+
+    # The single endpoint gives the same answer as the batch one.
+    single = httpx.post(f"{service.url}{SCORE}", json=requests[2], headers=HEADERS, timeout=10)
+    assert single.status_code == 200
+    assert single.json()["probability"] == predictions[2]["probability"]
+    assert single.json()["features"] == predictions[2]["features"]
+    assert single.headers["x-request-id"]
+
+
+def test_label_engine_blocks_and_reviews(service: Proc) -> None:
+    """A large foreign payment is reviewed whatever the score (rule large_foreign_amount)."""
+    request = {
+        "user_id": 1,
+        "amount": 9000.0,
+        "merchant_category": "travel",
+        "country": "BR",
+        "hour_of_day": 4,
+    }
+    body = httpx.post(f"{service.url}{SCORE}", json=request, headers=HEADERS, timeout=10).json()
+    assert body["features"]["is_foreign"] == 1
+    assert "large_foreign_amount" in body["fired_rules"]
+    assert body["label"] in ("review", "block")
+
+
+def test_model_info_probes_metrics_and_docs(service: Proc) -> None:
+    info = httpx.get(f"{service.url}/v1/fraud/model", headers=HEADERS, timeout=10).json()
+    assert info["model"]["version"] == "1" and info["model"]["source"] == "registry"
+    assert info["rules"]["name"] == "fraud_detection"
+    assert info["features"]["online_store"] == "redis"
+    ready = httpx.get(f"{service.url}/health/ready", timeout=5)
+    assert ready.status_code == 200 and ready.json()["detail"]["feature_store"] == "ok"
+    assert httpx.get(f"{service.url}/health/live", timeout=5).json() == {"status": "alive"}
+    openapi = httpx.get(f"{service.url}/openapi.json", timeout=5).json()
+    assert {SCORE, BATCH, "/admin/reload", "/health/ready"} <= set(openapi["paths"])
+    assert httpx.get(f"{service.url}/docs", timeout=5).status_code == 200
+    text = httpx.get(f"{service.url}/metrics", timeout=5).text
+    assert (
+        metric_value(text, "mlops_model_info", version="1", model=FRAUD.registered_model_name) == 1
+    )
+    assert metric_value(text, "mlops_prediction_score_count") >= 1
+    assert metric_value(text, "mlops_http_requests_total", route=BATCH, status="200") >= 1
+    assert metric_value(text, "mlops_prediction_labels_total") >= 1
+    assert metric_value(text, "mlops_feature_fetch_fallbacks_total", reason="entity_not_found") >= 1
+    # one JSON access-log line per request, with a request id and latency_ms
+    lines = [json.loads(x) for x in service.log().splitlines() if x.startswith("{")]
+    access = [x for x in lines if x.get("logger") == "access" and x["route"] == SCORE]
+    assert access and all(isinstance(x["latency_ms"], float) and x["request_id"] for x in access)
+    assert all("model_version" in x for x in access if x["status"] == 200)
+
+
+# --- auth and bad input -------------------------------------------------------------------
+
+
+def test_api_keys(service: Proc) -> None:
+    good = {
+        "user_id": 1,
+        "amount": 5.0,
+        "merchant_category": "grocery",
+        "country": "DE",
+        "hour_of_day": 9,
+    }
+    url = f"{service.url}{SCORE}"
+    missing = httpx.post(url, json=good, timeout=5)
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "unauthorized"
+    wrong = httpx.post(url, json=good, headers={"x-api-key": API_KEY + "x"}, timeout=5)
+    assert wrong.status_code == 401
+    assert (
+        httpx.post(url, json=good, headers={"x-api-key": SECOND_KEY}, timeout=5).status_code == 200
+    )
+    assert httpx.post(f"{service.url}/admin/reload", timeout=5).status_code == 401
+    assert httpx.get(f"{service.url}/v1/fraud/model", timeout=5).status_code == 401
+
+
+BAD_BODIES = [
+    (b"{not json", 422),
+    (
+        b'{"user_id": NaN, "amount": 1, "merchant_category": "a", "country": "DE", "hour_of_day": 1}',
+        422,
+    ),
+    (
+        b'{"user_id": 1, "amount": Infinity, "merchant_category": "a", "country": "DE", "hour_of_day": 1}',
+        422,
+    ),
+    (
+        b'{"user_id": 1, "amount": 1e999, "merchant_category": "a", "country": "DE", "hour_of_day": 1}',
+        422,
+    ),
+    (
+        b'{"user_id": "1", "amount": 1, "merchant_category": "a", "country": "DE", "hour_of_day": 1}',
+        422,
+    ),
+    (
+        b'{"user_id": true, "amount": 1, "merchant_category": "a", "country": "DE", "hour_of_day": 1}',
+        422,
+    ),
+    (
+        b'{"user_id": 1, "amount": -1, "merchant_category": "a", "country": "DE", "hour_of_day": 1}',
+        422,
+    ),
+    (
+        b'{"user_id": 1, "amount": 1, "merchant_category": "a", "country": "DE", "hour_of_day": 24}',
+        422,
+    ),
+    (
+        b'{"user_id": 1, "amount": 1, "merchant_category": "a", "country": "Germany", "hour_of_day": 1}',
+        422,
+    ),
+    (
+        b'{"user_id": 1, "amount": 1, "merchant_category": "a", "country": "DE", "hour_of_day": 1, "x": 1}',
+        422,
+    ),
+    (b'{"user_id": 1}', 422),
+    (b"[]", 422),
+    (b"", 422),
+]
+
+
+@pytest.mark.parametrize("raw,status", BAD_BODIES)
+def test_bad_input_is_a_clear_4xx(service: Proc, raw: bytes, status: int) -> None:
+    response = httpx.post(
+        f"{service.url}{SCORE}",
+        content=raw,
+        headers={**HEADERS, "content-type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request" and error["reason"]
+    assert "Traceback" not in response.text
+
+
+def test_huge_and_oversized_batches(service: Proc) -> None:
+    item = {
+        "user_id": 1,
+        "amount": 1.0,
+        "merchant_category": "a",
+        "country": "DE",
+        "hour_of_day": 1,
+    }
+    too_many = httpx.post(
+        f"{service.url}{BATCH}", json={"items": [item] * 257}, headers=HEADERS, timeout=10
+    )
+    assert too_many.status_code == 422 and too_many.json()["error"]["code"] == "invalid_request"
+    huge = b'{"items": [' + b",".join([json.dumps(item).encode()] * 40_000) + b"]}"
+    assert len(huge) > 1_048_576
+    response = httpx.post(
+        f"{service.url}{BATCH}",
+        content=huge,
+        headers={**HEADERS, "content-type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
+    assert httpx.get(f"{service.url}/health/live", timeout=5).status_code == 200
+
+
+def test_fuzzing_the_openapi_spec_gives_no_5xx(service: Proc) -> None:
+    openapi = httpx.get(f"{service.url}/openapi.json", timeout=5).json()
+    rng = random.Random(20261127)
+    statuses: dict[int, int] = {}
+    with httpx.Client(base_url=service.url, timeout=30) as client:
+        for method, path, body in fuzz_cases(openapi, rng, per_operation=250):
+            headers = {"content-type": "application/json"}
+            if rng.random() < 0.9:
+                headers["x-api-key"] = API_KEY
+            response = client.request(method, path, content=body, headers=headers)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            assert response.status_code < 500, (method, path, body[:300], response.text[:300])
+            if response.status_code >= 400:
+                assert response.json()["error"]["code"], response.text
+    assert statuses.get(200, 0) > 20, statuses  # the fuzzer also reached the model
+    assert sum(v for k, v in statuses.items() if 400 <= k < 500) > 50, statuses
+    assert httpx.get(f"{service.url}/health/ready", timeout=5).status_code == 200
+
+
+# --- failure modes ---------------------------------------------------------------------------
+
+
+def test_redis_down_answers_degraded_with_defaults(
+    work: Path, golden: dict, mlflow_server: Proc, fraud_registry: dict
+) -> None:
+    env = _env(
+        work, golden, mlflow_server.url, work / "cache_redis_down",
+        MLOPS_REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0",
+    )  # fmt: skip
+    proc = start_service(MODULE, work, env, name="fraud_redis_down")
+    try:
+        request = golden["requests"]["fraud"][0]
+        for _ in range(3):
+            response = httpx.post(f"{proc.url}{SCORE}", json=request, headers=HEADERS, timeout=10)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert body["degraded"] is True
+            assert body["missing_features"] == [f.name for f in FRAUD.stored_features]
+            defaults = FRAUD.defaults()
+            for spec in FRAUD.stored_features:
+                assert body["features"][spec.name] == defaults[spec.name]
+            assert 0.0 <= body["probability"] <= 1.0
+        ready = httpx.get(f"{proc.url}/health/ready", timeout=5)
+        assert ready.status_code == 200 and ready.json()["detail"]["feature_store"] == "degraded"
+        text = httpx.get(f"{proc.url}/metrics", timeout=5).text
+        assert metric_value(text, "mlops_predictions_degraded_total") == 3
+        assert metric_value(text, "mlops_feature_fetch_fallbacks_total", reason="unavailable") >= 1
+    finally:
+        proc.stop()
+
+
+def test_mlflow_down_starts_from_the_cache(
+    service: Proc, work: Path, golden: dict, mlflow_server: Proc
+) -> None:
+    # `service` filled work/cache from the registry; this one cannot reach any registry.
+    dead = f"http://127.0.0.1:{closed_port()}"
+    env = _env(work, golden, dead, work / "cache", MLOPS_SERVICE_REGISTRY_TIMEOUT_S="2")
+    proc = start_service(MODULE, work, env, name="fraud_mlflow_down")
+    try:
+        detail = httpx.get(f"{proc.url}/health/ready", timeout=5).json()["detail"]
+        assert detail["model_version"] == "1" and detail["model_source"] == "cache"
+        request = golden["requests"]["fraud"][1]
+        cached = httpx.post(f"{proc.url}{SCORE}", json=request, headers=HEADERS, timeout=10).json()
+        live = httpx.post(f"{service.url}{SCORE}", json=request, headers=HEADERS, timeout=10).json()
+        assert cached["probability"] == live["probability"]
+        failed = httpx.post(f"{proc.url}/admin/reload", headers=HEADERS, timeout=10)
+        assert (
+            failed.status_code == 503 and failed.json()["error"]["code"] == "registry_unavailable"
+        )
+        assert (
+            httpx.post(f"{proc.url}{SCORE}", json=request, headers=HEADERS, timeout=10).status_code
+            == 200
+        )
+    finally:
+        proc.stop()
+
+    # No registry and an empty cache: alive, not ready, scoring says why (503, not a crash).
+    env = _env(work, golden, dead, work / "cache_empty", MLOPS_SERVICE_REGISTRY_TIMEOUT_S="2")
+    proc = start_service(MODULE, work, env, name="fraud_no_model", ready=False)
+    try:
+        assert httpx.get(f"{proc.url}/health/ready", timeout=5).status_code == 503
+        response = httpx.post(f"{proc.url}{SCORE}", json=request, headers=HEADERS, timeout=10)
+        assert (
+            response.status_code == 503 and response.json()["error"]["code"] == "model_unavailable"
+        )
+    finally:
+        proc.stop()
+
+
+def test_reload_under_load_loses_no_request(
+    work: Path, golden: dict, mlflow_server: Proc, fraud_registry: dict
+) -> None:
+    proc = start_service(
+        MODULE,
+        work,
+        _env(work, golden, mlflow_server.url, work / "cache_reload"),
+        name="fraud_reload",
+    )
+    requests = golden["requests"]["fraud"][:20]
+    try:
+        set_alias(mlflow_server.url, FRAUD.registered_model_name, "champion", "2")
+        results: list[tuple[int, str | None]] = []
+
+        async def hammer(client: httpx.AsyncClient, stop: asyncio.Event, k: int) -> None:
+            i = k
+            while not stop.is_set():
+                r = await client.post(SCORE, json=requests[i % len(requests)], headers=HEADERS)
+                results.append((r.status_code, r.json().get("model_version")))
+                i += 1
+
+        async def scenario() -> dict:
+            stop = asyncio.Event()
+            async with httpx.AsyncClient(base_url=proc.url, timeout=30) as client:
+                workers = [asyncio.create_task(hammer(client, stop, k)) for k in range(8)]
+                await asyncio.sleep(1.0)
+                reload = await client.post("/admin/reload", headers=HEADERS)
+                await asyncio.sleep(1.0)
+                stop.set()
+                await asyncio.gather(*workers)
+            return reload.json()
+
+        outcome = asyncio.run(scenario())
+        assert outcome == {
+            "changed": True,
+            "model_version": "2",
+            "previous_version": "1",
+            "source": "registry",
+        }
+        assert len(results) > 50
+        assert all(status == 200 for status, _ in results), {s for s, _ in results}
+        versions = [v for _, v in results]
+        assert versions[0] == "1" and versions[-1] == "2" and set(versions) == {"1", "2"}
+        # after the swap: the v2 graph, equal to the registered v2 model offline
+        body = httpx.post(
+            f"{proc.url}{SCORE}", json=requests[3], headers=HEADERS, timeout=10
+        ).json()
+        (reference,) = native_scores(mlflow_server, work, "fraud", "2", [body["features"]])
+        assert body["model_version"] == "2" and abs(body["probability"] - reference) <= 1e-5
+        text = httpx.get(f"{proc.url}/metrics", timeout=5).text
+        assert metric_value(text, "mlops_model_info", version="2") == 1
+        assert metric_value(text, "mlops_model_info", version="1") == 0
+    finally:
+        set_alias(mlflow_server.url, FRAUD.registered_model_name, "champion", "1")
+        proc.stop()
+
+
+def test_polling_picks_up_a_new_champion(
+    work: Path, golden: dict, mlflow_server: Proc, fraud_registry: dict
+) -> None:
+    env = _env(
+        work, golden, mlflow_server.url, work / "cache_poll", MLOPS_SERVICE_RELOAD_POLL_SECONDS="1"
+    )
+    proc = start_service(MODULE, work, env, name="fraud_poll")
+    try:
+        assert (
+            httpx.get(f"{proc.url}/health/ready", timeout=5).json()["detail"]["model_version"]
+            == "1"
+        )
+        set_alias(mlflow_server.url, FRAUD.registered_model_name, "champion", "2")
+        deadline = time.monotonic() + 30
+        version = "1"
+        while version != "2" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            version = httpx.get(f"{proc.url}/health/ready", timeout=5).json()["detail"][
+                "model_version"
+            ]
+        assert version == "2"
+    finally:
+        set_alias(mlflow_server.url, FRAUD.registered_model_name, "champion", "1")
+        proc.stop()

@@ -1,0 +1,62 @@
+"""``mlops quickstart`` end to end on embedded defaults, twice (the second run must converge)."""
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from mlops_platform_cli.cli import main
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def quickstart_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("MLOPS_HOME", str(home))
+    monkeypatch.setenv("MLOPS_PROFILE", "embedded")
+    monkeypatch.delenv("MLOPS_MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("MLOPS_CLI_PEX_DIR", str(Path.cwd()))  # Pants puts the PEXes here
+    monkeypatch.setenv("MLOPS_CLI_USERS", "300")
+    monkeypatch.setenv("MLOPS_CLI_TRANSACTIONS", "4000")
+    monkeypatch.setenv("MLOPS_CLI_FRAUD_PORT", str(_free_port()))
+    monkeypatch.setenv("MLOPS_CLI_CHURN_PORT", str(_free_port()))
+    monkeypatch.setenv("PEX_ROOT", str(tmp_path / "pex_root"))
+    yield home
+    main(["stop"])
+
+
+def _versions(home: Path, model: str) -> dict:
+    return json.loads((home / "models" / model / "champion" / "version.json").read_text())
+
+
+def test_quickstart_runs_the_whole_flow_and_is_idempotent(quickstart_env: Path, capsys) -> None:
+    home = quickstart_env
+    assert main(["quickstart"]) == 0
+    out = capsys.readouterr().out
+    assert "quickstart finished" in out
+    # Models trained, promoted and published as ONNX for the services.
+    for model in ("fraud_detection_xgboost", "customer_churn_lightgbm"):
+        assert (home / "models" / model / "champion" / "model.onnx").stat().st_size > 1000
+    first = {m: _versions(home, m) for m in ("fraud_detection_xgboost", "customer_churn_lightgbm")}
+    # Sample requests went through the running APIs with labels from the Label Engine.
+    scored = [line for line in out.splitlines() if "POST fraud/score" in line]
+    assert len(scored) == 3
+    assert all(any(f"label={x}" in line for x in ("approve", "review", "block")) for line in scored)
+    assert "DEGRADED" not in out
+    # Batch predictions, drift reports and the retraining report were written.
+    for use_case in ("fraud_detection", "customer_churn"):
+        assert (home / "predictions" / use_case / "latest.parquet").stat().st_size > 0
+    reports = home / "reports"
+    assert (reports / "drift_fraud_detection_xgboost.html").stat().st_size > 0
+    assert (reports / "drift_customer_churn_lightgbm.html").stat().st_size > 0
+    # Second run: same data, so the retrained challengers must not displace the champions.
+    assert main(["quickstart"]) == 0
+    capsys.readouterr()
+    for model, version in first.items():
+        assert _versions(home, model) == version, f"{model} champion changed on an identical rerun"
