@@ -8,6 +8,7 @@
     feature-store-cli materialize [--end ISO]
     feature-store-cli entities --use-case U --start ISO --end ISO --output F
     feature-store-cli training-set --use-case U --output F
+    feature-store-cli stream [--stream NAME --group G --kafka-bootstrap HOST:PORT]
     feature-store-cli all            # data, transform, labels, apply, materialize in order
 
 The profile comes from ``MLOPS_PROFILE`` (embedded|servers) and state from ``MLOPS_HOME``;
@@ -101,6 +102,32 @@ def cmd_training_set(settings: FeatureStoreSettings, args: argparse.Namespace) -
     return f"rows={rows} output={args.output}"
 
 
+def cmd_stream(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    """Drain the transaction stream into the online store once (until idle); see streaming/."""
+    from feature_store_management.data_generation.raw_store import read_raw
+    from feature_store_management.data_source_connectors.stream_consumers import (
+        KafkaStreamSource,
+        RedisStreamSource,
+    )
+    from feature_store_management.feature_repo.store import feature_store
+    from feature_store_management.streaming.push_transaction_aggregates import (
+        TransactionAggregator,
+        run,
+    )
+
+    aggregator = TransactionAggregator(read_raw(settings, "transactions"))
+    source = (
+        KafkaStreamSource(args.kafka_bootstrap, args.stream, args.group)
+        if args.kafka_bootstrap
+        else RedisStreamSource(settings.platform.redis_url, args.stream, args.group)
+    )
+    try:
+        pushed = run(feature_store(settings), source, aggregator, block_ms=args.block_ms)
+    finally:
+        source.close()
+    return f"pushed={pushed} stream={args.stream}"
+
+
 def cmd_apply(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
     from feature_store_management.feature_repo.store import apply
 
@@ -163,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--use-case", required=True, choices=["fraud_detection", "customer_churn"]
     )
     training.add_argument("--output", required=True)
+    stream = add("stream", cmd_stream, "push fresh aggregates of streamed transactions online")
+    stream.add_argument("--stream", default="transactions", help="Redis stream / Kafka topic")
+    stream.add_argument("--group", default="feature-store", help="consumer group")
+    stream.add_argument("--kafka-bootstrap", default=None, help="use Kafka instead of Redis")
+    stream.add_argument("--block-ms", type=int, default=1000, help="idle time that ends a run")
     add("apply", cmd_apply, "render feature_store.yaml and register definitions")
     for p in (
         add("materialize", cmd_materialize, "incremental load into the online store"),

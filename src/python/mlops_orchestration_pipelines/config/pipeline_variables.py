@@ -33,6 +33,9 @@ class PipelineVariables(MlopsBaseSettings):
     backup_keep: PositiveInt = 7
     drift_psi_threshold: float = Field(0.2, gt=0)
     service_urls: dict[str, str] = Field(default_factory=dict)
+    transaction_stream: str = Field(
+        "transactions", description="Redis stream (or Kafka topic) of card transactions."
+    )
     rules_dir: Path | None = Field(
         None,
         description="Folder of reviewed Label Engine rules (<use_case>.yaml) overriding the"

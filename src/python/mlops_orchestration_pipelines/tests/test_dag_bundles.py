@@ -12,7 +12,11 @@ BUNDLE = BUNDLES / "utility-dags-bundle.pex"
 # Every DAG domain ships as its own bundle; together they hold every DAG exactly once.
 DOMAIN_DAGS = {
     "utility-dags-bundle": ["backup_mlflow_db", "cleanup_local_artifacts"],
-    "feature-dags-bundle": ["materialize_feast_online_store", "run_dbt_feast_models"],
+    "feature-dags-bundle": [
+        "materialize_feast_online_store",
+        "run_dbt_feast_models",
+        "stream_market_data_to_feast",
+    ],
     "training-dags-bundle": ["train_customer_churn_lightgbm", "train_fraud_detection_xgboost"],
     "batch-inference-dags-bundle": [
         "score_daily_customers_churn",

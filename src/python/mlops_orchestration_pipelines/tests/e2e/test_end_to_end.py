@@ -13,7 +13,8 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,54 @@ def test_feature_pipeline_builds_features_and_labels(dagbag, home: Path) -> None
     before = snapshot()
     run_dag(dagbag, "run_dbt_feast_models", AS_OF)
     assert snapshot() == before
+
+
+def test_streamed_transactions_reach_the_online_store(
+    dagbag, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redis_url = os.environ.get("MLOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    stream = f"e2e-transactions-{uuid.uuid4().hex[:10]}"  # never another run's stream
+    monkeypatch.setenv("MLOPS_REDIS_URL", redis_url)
+    monkeypatch.setenv("MLOPS_PIPELINE_TRANSACTION_STREAM", stream)
+    user = 999_001  # not in the raw data: its aggregates come from the stream alone
+    events = [
+        {"transaction_id": 900_000 + i, "user_id": user, "merchant_category": category,
+         "event_timestamp": (AS_OF + timedelta(minutes=i)).isoformat(), "amount": amount,
+         "country": "US"}
+        for i, (amount, category) in enumerate(
+            [(10.0, "grocery"), (250.5, "electronics"), (99.5, "gambling")]
+        )
+    ]  # fmt: skip
+    redis_code = (
+        "import json, redis; from feature_store_management.data_source_connectors"
+        ".stream_consumers import publish_redis;"
+        f"print(json.dumps(len(publish_redis({redis_url!r}, {stream!r}, {events!r}))))"
+    )
+    online_code = (
+        "import json; from feast import FeatureStore;"
+        f"s = FeatureStore(repo_path={str(home / 'feature_repo')!r});"
+        "r = s.get_online_features(features=['user_transaction_aggregates:txn_count_1h',"
+        " 'user_transaction_aggregates:txn_amount_sum_24h',"
+        " 'user_transaction_aggregates:distinct_categories_7d'],"
+        f" entity_rows=[{{'user_id': {user}}}]).to_dict();"
+        "print(json.dumps(r, default=str))"
+    )
+    try:
+        assert pex_python(home, "feature-store-cli", redis_code) == 3
+        run_dag(dagbag, "stream_market_data_to_feast", AS_OF + timedelta(minutes=5))
+        online = pex_python(home, "feature-store-cli", online_code)
+        # The last event's windows hold all three transactions.
+        assert online["txn_count_1h"] == [3] and online["distinct_categories_7d"] == [3]
+        assert online["txn_amount_sum_24h"] == [pytest.approx(360.0)]
+        # A second run finds nothing new (all acknowledged) and changes nothing.
+        run_dag(dagbag, "stream_market_data_to_feast", AS_OF + timedelta(minutes=10))
+        assert pex_python(home, "feature-store-cli", online_code) == online
+    finally:
+        pex_python(
+            home,
+            "feature-store-cli",
+            f"import json, redis; print(redis.Redis.from_url({redis_url!r}).delete({stream!r}))",
+        )
 
 
 def test_training_promotes_once_and_rerun_keeps_the_champion(dagbag, home: Path) -> None:
