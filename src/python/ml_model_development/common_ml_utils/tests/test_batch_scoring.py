@@ -57,3 +57,10 @@ def test_an_explicit_engine_is_used_as_is(small_limits) -> None:
     x = pd.DataFrame({"a": np.arange(1000.0)})
     engine, scores = score_with_engine({"native": native, "onnx": onnx}, x, "native", "onnx")
     assert engine == "native" and len(scores) == 1000 and onnx.rows == 0
+
+
+def test_auto_keeps_the_preferred_engine_unless_another_is_clearly_faster(small_limits) -> None:
+    preferred, other = Engine(1.0, delay_s=0.05), Engine(2.0, delay_s=0.05)
+    x = pd.DataFrame({"a": np.arange(450.0)})
+    engine, scores = score_with_engine({"native": other, "onnx": preferred}, x, "auto", "onnx")
+    assert engine == "onnx" and (scores == 1.0).all()  # equal speed: no switch
