@@ -54,6 +54,11 @@ class TrainingSettings(MlopsBaseSettings):
         default=0.001, ge=0.0, description="Challenger must beat the champion by this much."
     )
     parity_tolerance: float = Field(default=1e-5, gt=0.0, le=1e-3)
+    parity_sample_rows: int = Field(
+        default=20_000,
+        ge=0,
+        description="holdout rows the parity gate scores (plus as many perturbed); 0 = all",
+    )
     register_model: bool = Field(default=True, description="register the version (else log only)")
     batch_engine: Literal["auto", "native", "onnx"] = "auto"
     hyperparameters: Hyperparameters = Field(default_factory=Hyperparameters)
