@@ -72,8 +72,14 @@ def dagbag():
 
 
 def pex_python(home: Path, pex: str, code: str) -> object:
-    """Run ``code`` inside a component PEX's environment; it prints one JSON line."""
+    """Run ``code`` inside a component PEX's environment; it prints one JSON line.
+
+    The snippet ends with ``os._exit(0)``: native thread pools (Arrow, OpenMP) were seen to
+    abort in interpreter teardown ("terminate called without an active exception") after the
+    JSON was printed, and what this helper checks is the data, not the teardown.
+    """
     env = dict(os.environ, PEX_INTERPRETER="1")
+    code = f"{code}\nimport os, sys; sys.stdout.flush(); os._exit(0)"
     out = subprocess.run(
         [sys.executable, str(home.parent / "pex" / f"{pex}.pex"), "-c", code],
         env=env,
