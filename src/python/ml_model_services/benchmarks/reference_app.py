@@ -46,7 +46,11 @@ def build(model_path: str, redis_url: str, project: str) -> FastAPI:
     stored = [(f.source, f.name) for f in FRAUD.stored_features]
     fields = [redis_field(v, n) for v, n in stored]
     suffix = project.encode()
-    app = FastAPI()
+    # FastAPI's native telemetry is on by default; the fraud API turns it off (unless
+    # OpenTelemetry is configured), so the ceiling must not pay for it either.
+    app = FastAPI(
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    )
 
     @app.post("/score")
     async def score(txn: Txn) -> Response:

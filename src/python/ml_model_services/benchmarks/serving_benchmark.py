@@ -8,8 +8,9 @@
         Prometheus metrics, JSON access logs.
 
 Load: ``wrk -t1 -c16`` (Debian package ``wrk``) on loopback, a warm-up then a measured run per
-target. Prints req/s, p50, p99 per target and the ratios c/a (goal >= 25x req/s, p99 <= 1/20)
-and c/b (goal >= 0.6). Needs the PEXes (``./pants package`` of the fraud API and the two
+target, in ``--rounds`` interleaved rounds (a, b, c, a, b, c...). Prints the median req/s, p50,
+p99 and server CPU per request of each target and the ratios c/a (goal >= 25x req/s, p99 <=
+1/20) and c/b (goal >= 0.6). Needs the PEXes (``./pants package`` of the fraud API and the two
 fixture PEXes) and the local Redis:
 
     ./pants package src/python/ml_model_services/fraud_detection_api:fraud-detection-api \\
@@ -27,6 +28,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -171,11 +173,32 @@ def run_wrk(
     )
 
 
+def median_result(runs: list[Result]) -> Result:
+    """Per-metric median over the rounds of one target (requests and errors are summed)."""
+
+    def mid(values: list[float]) -> float:
+        return statistics.median(values)
+
+    return Result(
+        runs[0].target,
+        mid([r.requests_per_s for r in runs]),
+        mid([r.p50_ms for r in runs]),
+        mid([r.p99_ms for r in runs]),
+        sum(r.non_2xx for r in runs),
+        "; ".join(r.errors for r in runs if r.errors),
+        sum(r.requests for r in runs),
+        mid([r.cpu_us_per_request for r in runs]),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="serving-benchmark", description=__doc__.splitlines()[0])
     parser.add_argument("--dist", type=Path, default=Path("dist"), help="Pants dist/ folder")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved a/b/c rounds; medians are compared"
+    )
     parser.add_argument(
         "--redis-url", default=os.environ.get("MLOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     )
@@ -287,19 +310,32 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
-        results = []
-        for target, url, body, headers, proc in (
+        targets = (
             ("a_mlflow_models_serve", f"{serve}/invocations", mlflow_body, {}, serve_proc),
             ("b_bare_reference", f"{ref}/score", REQUEST, {}, ref_proc),
             ("c_fraud_api", f"{api}/v1/fraud/score", REQUEST, {"x-api-key": API_KEY}, api_proc),
-        ):
-            print(f"[bench] wrk -t1 -c{args.connections} -d{args.duration}s {target}", flush=True)
-            results.append(
-                run_wrk(target, url, body, headers, work, args.duration, args.connections, proc.pid)
-            )
+        )
+        rounds: list[list[Result]] = []
+        for number in range(1, args.rounds + 1):
+            # Interleaved rounds: a slow spell of a shared machine hits all three targets
+            # alike instead of one, and the median of each target is what gets compared.
+            print(f"[bench] round {number}/{args.rounds}", flush=True)
+            rounds.append([])
+            for target, url, body, headers, proc in targets:
+                result = run_wrk(
+                    target, url, body, headers, work, args.duration, args.connections, proc.pid
+                )
+                rounds[-1].append(result)
+                print(
+                    f"[bench]   {target:<22} {result.requests_per_s:>8.1f} req/s"
+                    f"  p99 {result.p99_ms:>7.2f} ms",
+                    flush=True,
+                )
+        results = [median_result([r[i] for r in rounds]) for i in range(len(targets))]
         a, b, c = results
+        print(f"\nmedians of {args.rounds} rounds of {args.duration}s per target")
         print(
-            f"\n{'target':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}{'CPU us/req':>12}"
+            f"{'target':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}{'CPU us/req':>12}"
         )
         for r in results:
             print(
@@ -323,7 +359,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load average: {os.getloadavg()} on {os.cpu_count()} CPUs (shared machine)")
         if args.out:
             args.out.write_text(
-                json.dumps({"results": [asdict(r) for r in results], "ratios": ratios}, indent=2)
+                json.dumps(
+                    {
+                        "results": [asdict(r) for r in results],
+                        "rounds": [[asdict(r) for r in one] for one in rounds],
+                        "ratios": ratios,
+                    },
+                    indent=2,
+                )
             )
         return 0
     finally:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_BATCH_SIZE = 256
-USER_ID_MAX = 2**62
+from ml_model_services.common_service_libs.response_schemas import (
+    MAX_BATCH_SIZE,
+    USER_ID_MAX,
+    ModelSummary,
+    PredictionBase,
+)
 
 
 class ChurnScoreRequest(BaseModel):
@@ -27,22 +31,9 @@ class ChurnBatchRequest(BaseModel):
     items: list[ChurnScoreRequest] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
 
 
-class ChurnPrediction(BaseModel):
-    user_id: int
+class ChurnPrediction(PredictionBase):
     probability: float = Field(description="Churn probability from ONNX.")
     label: str = Field(description="Label Engine action: no_action / nurture / retention_offer.")
-    fired_rules: list[str]
-    rules_version: str
-    degraded: bool = Field(description="True when defaults replaced missing online features.")
-    missing_features: list[str]
-    features: dict[str, float | int | str] = Field(description="The model inputs used.")
-    model_version: str
-
-
-class ModelSummary(BaseModel):
-    name: str
-    version: str
-    alias: str
 
 
 class ChurnBatchResponse(BaseModel):

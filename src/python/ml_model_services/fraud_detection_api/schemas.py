@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_BATCH_SIZE = 256
-USER_ID_MAX = 2**62
+from ml_model_services.common_service_libs.response_schemas import (
+    MAX_BATCH_SIZE,
+    USER_ID_MAX,
+    ModelSummary,
+    PredictionBase,
+)
 
 
 class _Strict(BaseModel):
@@ -48,23 +52,10 @@ class FraudBatchRequest(_Strict):
     items: list[FraudScoreRequest] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
 
 
-class FraudPrediction(BaseModel):
+class FraudPrediction(PredictionBase):
     transaction_id: str | None
-    user_id: int
     probability: float = Field(description="Positive-class (fraud) probability from ONNX.")
     label: str = Field(description="Label Engine decision: approve / review / block.")
-    fired_rules: list[str]
-    rules_version: str
-    degraded: bool = Field(description="True when defaults replaced missing online features.")
-    missing_features: list[str]
-    features: dict[str, float | int | str] = Field(description="The model inputs used.")
-    model_version: str
-
-
-class ModelSummary(BaseModel):
-    name: str
-    version: str
-    alias: str
 
 
 class FraudBatchResponse(BaseModel):

@@ -29,14 +29,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk import DAG, get_current_context, task
 
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import bundled_rules_path
 from mlops_common.settings import PlatformSettings
 from mlops_orchestration_pipelines.component_runs import last_json_line, run_component
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
-from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
+from mlops_orchestration_pipelines.dag_defaults import daily_timetable, model_dag
 from mlops_orchestration_pipelines.dag_factories.training import TRAINER_PEX
 from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator import (
     FEATURE_STORE_PEX,
@@ -82,16 +82,13 @@ def _interval() -> tuple[datetime, datetime]:
 def build_batch_scoring_dag(
     cli_name: str, contract: ModelContract, *, dag_id: str, cron: str, doc: str
 ) -> DAG:
-    @dag(
+    @model_dag(
         dag_id=dag_id,
-        # Trigger timetable with an explicit interval: the run at T scores [T - 1 day, T].
-        schedule=CronTriggerTimetable(cron, timezone="UTC", interval=timedelta(days=1)),
-        start_date=datetime(2026, 1, 1, tzinfo=UTC),
-        catchup=False,
-        default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(hours=1)},
-        tags=[PLATFORM_TAG, "batch-inference", contract.use_case],
+        schedule=daily_timetable(cron),  # the run at T scores [T - 1 day, T]
+        domain="batch-inference",
+        use_case=contract.use_case,
         doc_md=f"{doc}\n\n{__doc__}",
-        max_active_runs=1,
+        timeout=timedelta(hours=1),
     )
     def batch_scoring():
         @task

@@ -16,11 +16,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import DAG, CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk import DAG, get_current_context, task
 
 from mlops_common.contracts.features import ModelContract
 from mlops_common.settings import PlatformSettings
@@ -30,7 +30,7 @@ from mlops_orchestration_pipelines.component_runs import (
     run_component_status,
 )
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
-from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
+from mlops_orchestration_pipelines.dag_defaults import daily_timetable, model_dag
 from mlops_orchestration_pipelines.dag_factories.batch_scoring import PART_FILE, partition_dir
 from mlops_orchestration_pipelines.dag_factories.training import TRAINER_PEX
 
@@ -45,16 +45,14 @@ def reference_path(use_case: str) -> Path:
 def build_drift_check_dag(
     cli_name: str, contract: ModelContract, *, dag_id: str, cron: str, doc: str
 ) -> DAG:
-    @dag(
+    @model_dag(
         dag_id=dag_id,
         # Runs after the day's batch scoring (midnight UTC) and checks that complete day.
-        schedule=CronTriggerTimetable(cron, timezone="UTC", interval=timedelta(days=1)),
-        start_date=datetime(2026, 1, 1, tzinfo=UTC),
-        catchup=False,
-        default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(hours=1)},
-        tags=[PLATFORM_TAG, "monitoring", contract.use_case],
+        schedule=daily_timetable(cron),
+        domain="monitoring",
+        use_case=contract.use_case,
         doc_md=f"{doc}\n\n{__doc__}",
-        max_active_runs=1,
+        timeout=timedelta(hours=1),
     )
     def drift_check():
         @task

@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, dag, task
+from airflow.sdk import DAG, task
 
 from mlops_common.contracts.features import ModelContract
 from mlops_common.settings import PlatformSettings
 from mlops_orchestration_pipelines.component_runs import last_json_line, run_component
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
-from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
+from mlops_orchestration_pipelines.dag_defaults import model_dag
 from mlops_orchestration_pipelines.plugins.hooks.internal_api_hook import InternalApiHook
 
 TRAINER_PEX = "trainer"
@@ -32,15 +32,13 @@ def build_training_dag(
         # The drift checks trigger train_<registered model name>; keep the two in step.
         raise ValueError(f"training DAG id must be train_{contract.registered_model_name}")
 
-    @dag(
+    @model_dag(
         dag_id=dag_id,
         schedule=schedule,
-        start_date=datetime(2026, 1, 1),
-        catchup=False,
-        default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(hours=2)},
-        tags=[PLATFORM_TAG, "training", contract.use_case],
+        domain="training",
+        use_case=contract.use_case,
         doc_md=__doc__,
-        max_active_runs=1,
+        timeout=timedelta(hours=2),
     )
     def training():
         @task

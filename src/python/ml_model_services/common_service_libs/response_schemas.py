@@ -1,0 +1,30 @@
+"""Response bodies every model API shares, so fraud, churn and the next model answer alike.
+
+A model's schema module subclasses :class:`PredictionBase` only to add the request fields it
+echoes (``transaction_id``…) and to describe its own label set.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+MAX_BATCH_SIZE = 256
+USER_ID_MAX = 2**62
+
+
+class PredictionBase(BaseModel):
+    user_id: int
+    probability: float = Field(description="Positive-class probability from ONNX Runtime.")
+    label: str = Field(description="Label Engine decision.")
+    fired_rules: list[str]
+    rules_version: str
+    degraded: bool = Field(description="True when defaults replaced missing online features.")
+    missing_features: list[str]
+    features: dict[str, float | int | str] = Field(description="The model inputs used.")
+    model_version: str
+
+
+class ModelSummary(BaseModel):
+    name: str
+    version: str
+    alias: str
