@@ -4,6 +4,7 @@
     trainer evaluate fraud|churn        (alias: promote)
     trainer predict-batch fraud|churn --entities PATH --output PATH [--engine auto|native|onnx]
                                       [--alias A] [--rules RULES.yaml]
+                                      [--partition-date YYYY-MM-DD]
 
 Progress lines go to stderr; the last stdout line is one JSON object describing the result.
 Settings come from ``TRAINING_*`` / ``MLOPS_*`` environment variables or ``.env``. Exit codes:
@@ -18,6 +19,7 @@ import json
 import pkgutil
 import sys
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 from ml_model_development import models
@@ -28,6 +30,7 @@ from ml_model_development.common_ml_utils.data_schemas.training_data_contract im
 )
 from ml_model_development.common_ml_utils.feature_store_client import FeatureStoreError
 from ml_model_development.common_ml_utils.onnx_export import ParityError
+from ml_model_development.common_ml_utils.prediction_store import PredictionStoreError
 from ml_model_development.common_ml_utils.settings import ConfigError
 
 # Explicit imports so Pants packages every model; discovery below keeps the CLI generic.
@@ -70,6 +73,12 @@ def _parser(names: list[str]) -> argparse.ArgumentParser:
     batch.add_argument(
         "--rules", type=Path, default=None, help="Label Engine rules file: add label columns"
     )
+    batch.add_argument(
+        "--partition-date",
+        type=date.fromisoformat,
+        default=None,
+        help="YYYY-MM-DD: on the servers profile also replace that day's rows in PostgreSQL",
+    )
     return parser
 
 
@@ -93,7 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             result = asdict(
                 score_batch(
-                    trainer, args.entities, args.output, args.engine, args.alias, args.rules
+                    trainer,
+                    args.entities,
+                    args.output,
+                    args.engine,
+                    args.alias,
+                    args.rules,
+                    args.partition_date,
                 )
             )
     except (
@@ -103,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         FeatureStoreError,
         ParityError,
         RuleFileError,
+        PredictionStoreError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@
     mlops features transform|apply|materialize|labels
     mlops train fraud|churn [--no-promote]
     mlops promote fraud|churn
-    mlops batch-score fraud|churn [--entities PATH]
+    mlops batch-score fraud|churn [--entities PATH] [--partition-date YYYY-MM-DD]
     mlops drift fraud|churn --reference PATH --current PATH
     mlops report [--month YYYY-MM]
     mlops serve | score | stop        the fraud and churn APIs (and MLflow server, servers profile)
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from mlops_common.pex_runner import PexTaskError
@@ -43,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     batch = sub.add_parser("batch-score", help="score entity rows with the champion")
     batch.add_argument("model", choices=sorted(steps.MODELS))
     batch.add_argument("--entities", type=Path)
+    batch.add_argument(
+        "--partition-date",
+        type=date.fromisoformat,
+        help="YYYY-MM-DD: on the servers profile also replace that day's rows in PostgreSQL",
+    )
     drift = sub.add_parser("drift", help="drift check and HTML report")
     drift.add_argument("model", choices=sorted(steps.MODELS))
     drift.add_argument("--reference", type=Path, required=True)
@@ -73,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "promote":
             result = steps.promote(settings, args.model)
         elif args.command == "batch-score":
-            result = steps.batch_score(settings, args.model, args.entities)
+            result = steps.batch_score(
+                settings, args.model, args.entities, partition_date=args.partition_date
+            )
         elif args.command == "serve":
             result = steps.serve(settings)
         elif args.command == "score":

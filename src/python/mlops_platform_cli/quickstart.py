@@ -39,7 +39,7 @@ def _batch_and_drift(s: CliSettings, model: str) -> dict:
     steps.batch_score(s, model, output=reference, log=_indent)
     end = datetime.now(UTC)
     entities = steps.export_entities(s, model, end - timedelta(days=7), end, log=_indent)
-    scored = steps.batch_score(s, model, entities=entities, log=_indent)
+    scored = steps.batch_score(s, model, entities=entities, log=_indent, partition_date=end.date())
     drift = steps.drift(s, model, reference, steps.batch_output_path(s, model), log=_indent)
     return {"batch": scored, "drift": drift}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import httpx
@@ -81,13 +81,20 @@ def batch_score(
     entities: Path | None = None,
     output: Path | None = None,
     log: Log = print,
+    partition_date: date | None = None,
 ) -> dict:
-    """Score entity rows (default: the label table's rows) with the champion and its rules."""
+    """Score entity rows (default: the label table's rows) with the champion and its rules.
+
+    With ``partition_date`` on the servers profile the trainer also replaces that day's rows
+    of ``mlops_predictions.<registered model name>`` in PostgreSQL.
+    """
     entities = entities or labels_path(settings, model)
     output = output or batch_output_path(settings, model)
     output.parent.mkdir(parents=True, exist_ok=True)
     args = ["predict-batch", model, "--entities", str(entities), "--output", str(output)]
     args += ["--rules", str(rules_path(settings, model))]
+    if partition_date is not None:
+        args += ["--partition-date", partition_date.isoformat()]
     _, result = run_component(settings, "trainer", args, log=log)
     return {**result, "output": str(output)}
 

@@ -14,6 +14,10 @@ values, e.g. ``amount``, ``is_foreign``, ``plan``) plus ``score`` — the same a
 online services pass — so batch and online decisions agree. The output also keeps the model
 features and any extra entity columns (e.g. ``transaction_id``) for drift checks and joins,
 and is written atomically (temp file + rename): a re-run replaces it whole.
+
+Given a ``partition_date`` on the servers profile, the rows are also published to
+PostgreSQL (``mlops_predictions.<registered model name>``, that day's rows replaced in one
+transaction; see :mod:`prediction_store`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import mlflow
@@ -38,10 +42,12 @@ from ml_model_development.common_ml_utils.data_loading import (
     read_entity_frame,
 )
 from ml_model_development.common_ml_utils.onnx_export import OnnxScorer
+from ml_model_development.common_ml_utils.prediction_store import publish_partition
 from mlops_common.contracts.features import ModelContract
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
 from mlops_common.label_engine import load_rules
 from mlops_common.progress import Progress
+from mlops_common.settings import Profile
 
 CHUNK_ROWS = 100_000
 # auto: time every engine on SAMPLE_ROWS rows (SAMPLE_ROUNDS alternating slices), only for
@@ -64,6 +70,7 @@ class BatchResult:
     engine: str
     rules_version: str | None = None
     labels: dict[str, int] | None = None
+    table: str | None = None  # the PostgreSQL table the rows were also published to
 
 
 Scorer = Callable[[pd.DataFrame], np.ndarray]
@@ -158,6 +165,7 @@ def score_batch(
     engine: str | None = None,
     alias: str | None = None,
     rules: Path | None = None,
+    partition_date: date | None = None,
 ) -> BatchResult:
     mlflow_utils.configure(trainer.platform)
     c = trainer.contract
@@ -218,6 +226,16 @@ def score_batch(
     tmp = output_path.with_name(f".{output_path.name}.tmp")
     out.to_parquet(tmp, index=False)
     os.replace(tmp, output_path)
+    table = None
+    if partition_date is not None and trainer.platform.profile == Profile.SERVERS:
+        published = publish_partition(
+            out, trainer.platform.postgres_dsn, c.registered_model_name, partition_date
+        )
+        table = published.table
+        trainer.say(
+            f"published {published.rows} rows to {table} for {published.partition_date} "
+            f"(replaced {published.replaced_rows})"
+        )
     return BatchResult(
         str(output_path),
         len(out),
@@ -225,4 +243,5 @@ def score_batch(
         engine,
         ruleset.version if ruleset else None,
         counts,
+        table,
     )

@@ -11,7 +11,9 @@ registry's **champion**, apply the **Label Engine** rules, and store the results
   adds ``label`` / ``fired_rules`` / ``rules_version`` from the rules file shipped with this
   bundle (``mlops_common/label_engine/rules/<use_case>.yaml``), writing straight into the
   interval's partition ``$MLOPS_HOME/predictions/<use_case>/dt=<YYYY-MM-DD>/part.parquet``
-  (temp file + rename inside the trainer).
+  (temp file + rename inside the trainer). On the servers profile the trainer also replaces
+  that day's rows of the PostgreSQL table ``mlops_predictions.<registered model name>`` in
+  one transaction, for systems that query predictions with SQL.
 * ``publish`` — writes the partition's ``_manifest.json`` (rows, model and rules versions,
   run id) atomically; consumers read a partition only once its manifest exists.
 
@@ -121,7 +123,8 @@ def build_batch_scoring_dag(
                 run_component(
                     TRAINER_PEX,
                     ["predict-batch", cli_name, "--entities", exported["entities"],
-                     "--output", str(target / PART_FILE), "--rules", str(rules)],
+                     "--output", str(target / PART_FILE), "--rules", str(rules),
+                     "--partition-date", f"{start.astimezone(UTC):%Y-%m-%d}"],
                 )  # fmt: skip
             )
             return {**result, "partition": str(target), "rules_file": str(rules)}

@@ -1,17 +1,23 @@
 """End to end on the fixture Feast repo with SQLite MLflow under a temp MLOPS_HOME."""
 
 import json
+import os
+from datetime import date
 from pathlib import Path
 
 import mlflow
 import numpy as np
 import onnx
 import pandas as pd
+import psycopg
 import pytest
 from mlflow.tracking import MlflowClient
+from psycopg import sql
 
 from ml_model_development import cli
+from ml_model_development.common_ml_utils.batch_scoring import score_batch
 from ml_model_development.common_ml_utils.onnx_export import OnnxScorer
+from ml_model_development.common_ml_utils.prediction_store import SCHEMA
 from ml_model_development.common_ml_utils.preprocessing import prepare_frame
 from ml_model_development.models.fraud_detection_xgboost.config import FraudTrainingSettings
 from ml_model_development.models.fraud_detection_xgboost.data_loader import load
@@ -20,6 +26,11 @@ from ml_model_development.models.fraud_detection_xgboost.predict_batch import pr
 from ml_model_development.models.fraud_detection_xgboost.train import FraudDetectionTrainer
 from mlops_common.contracts.features import FRAUD
 from mlops_common.label_engine import bundled_rules_path, load_rules
+from mlops_common.settings import PlatformSettings
+
+TEST_POSTGRES_DSN = os.environ.get(
+    "MLOPS_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 WEAK = {"n_estimators": 2, "max_depth": 1, "learning_rate": 0.05}
 STRONG = {"n_estimators": 40, "max_depth": 3}
@@ -156,6 +167,32 @@ def test_batch_prediction_and_cli(platform, mlops_home: Path, monkeypatch, capsy
         ),
     )
     assert native.rows == 300
+
+    # Servers profile with a partition date: the same rows also land in PostgreSQL, and a
+    # re-run replaces that day's rows instead of appending (MLflow stays the local SQLite).
+    servers = PlatformSettings(
+        home=mlops_home,
+        profile="servers",
+        mlflow_tracking_uri=platform.resolved_mlflow_tracking_uri(),
+        postgres_dsn=TEST_POSTGRES_DSN,
+    )
+    day = date(2001, 1, 1)  # a day no other test publishes
+    table = sql.Identifier(SCHEMA, FRAUD.registered_model_name)
+    count = sql.SQL("SELECT count(*), count(DISTINCT row_id) FROM {} WHERE partition_date = %s")
+    try:
+        for _ in range(2):
+            published = score_batch(
+                FraudDetectionTrainer(settings=FraudTrainingSettings(), platform=servers),
+                entities_path,
+                mlops_home / "servers.parquet",
+                partition_date=day,
+            )
+            assert published.table == f"{SCHEMA}.{FRAUD.registered_model_name}"
+            with psycopg.connect(TEST_POSTGRES_DSN) as conn:
+                assert conn.execute(count.format(table), (day,)).fetchone() == (300, 300)
+    finally:
+        with psycopg.connect(TEST_POSTGRES_DSN) as conn:
+            conn.execute(sql.SQL("DELETE FROM {} WHERE partition_date = %s").format(table), (day,))
 
 
 def test_cli_reports_bad_config(monkeypatch, capsys) -> None:
