@@ -1,12 +1,4 @@
 #!/usr/bin/env bash
-# run_feast_materialize_incremental: thin wrapper over the packaged CLI (`feature-store-cli materialize`).
-# Build it once with: ./pants package src/python/feature_store_management:feature-store-cli
-# Configuration: MLOPS_PROFILE (embedded|servers), MLOPS_HOME, MLOPS_POSTGRES_DSN, MLOPS_REDIS_URL.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
-PEX="${FEATURE_STORE_CLI:-$ROOT/dist/src.python.feature_store_management/feature-store-cli.pex}"
-if [[ ! -x "$PEX" ]]; then
-  echo "feature-store-cli not built: run ./pants package src/python/feature_store_management:feature-store-cli" >&2
-  exit 2
-fi
-exec "$PEX" materialize "$@"
+# run_feast_materialize_incremental: materialize new feature rows into the online store (`feature-store-cli materialize`); see _feature_store_cli.sh.
+source "$(dirname "${BASH_SOURCE[0]}")/_feature_store_cli.sh"
+exec_feature_store_cli materialize "$@"
