@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from feature_store_management.data_generation.raw_store import (
-    write_parquet_atomically,
-    write_table,
-)
+from feature_store_management.data_generation.raw_store import store_frame
 from feature_store_management.data_source_connectors.database_connector import create_engine
 from feature_store_management.settings import FeatureStoreSettings
 from mlops_common.settings import Profile
@@ -30,14 +27,9 @@ def write_feature_table(settings: FeatureStoreSettings, name: str, frame: pd.Dat
     frame[TIMESTAMP_FIELD] = pd.to_datetime(frame[TIMESTAMP_FIELD], utc=True).astype(
         "datetime64[us, UTC]"
     )
-    if settings.profile == Profile.SERVERS:
-        engine = create_engine(settings.platform.postgres_dsn)
-        try:
-            return write_table(engine, frame, name, settings.feature_schema)
-        finally:
-            engine.dispose()
-    write_parquet_atomically(frame, settings.offline_dir / f"{name}.parquet")
-    return len(frame)
+    return store_frame(
+        settings, frame, name, settings.feature_schema, settings.offline_dir / f"{name}.parquet"
+    )
 
 
 def read_feature_table(settings: FeatureStoreSettings, name: str) -> pd.DataFrame:

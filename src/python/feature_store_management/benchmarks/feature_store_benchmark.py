@@ -29,43 +29,26 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from feature_store_management.data_generation.generator import generate
 from feature_store_management.data_generation.raw_store import load_raw
-from feature_store_management.data_source_connectors.database_connector import normalize_url
 from feature_store_management.data_transformation_pipelines.etl import clean_user_demographics
 from feature_store_management.data_transformation_pipelines.spark import transaction_aggregates
 from feature_store_management.feature_repo.retrieval import feature_refs, training_frame
 from feature_store_management.feature_repo.store import apply, materialize_incremental
 from feature_store_management.settings import FeatureStoreSettings
+from feature_store_management.testing.scratch_database import scratch_database
 from mlops_common.contracts.features import CHURN, FRAUD
 from mlops_common.settings import PlatformSettings, Profile
 
 
 def log(message: str) -> None:
     print(f"[benchmark] {message}", file=sys.stderr, flush=True)
-
-
-@contextmanager
-def scratch_database(dsn: str):
-    """A PostgreSQL database for this run, dropped afterwards."""
-    name = f"fs_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(normalize_url(dsn), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'create database "{name}"')
-    try:
-        yield str(sa.engine.make_url(dsn).set(database=name))
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
-        admin.dispose()
 
 
 def drop_redis_project(redis_url: str, project: str) -> int:
@@ -213,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
 
                 if profile == Profile.SERVERS:
-                    with scratch_database(args.postgres_dsn) as dsn:
+                    with scratch_database(args.postgres_dsn, "fs_bench") as dsn:
                         try:
                             results.append(run_profile(settings_for(dsn), spark, args))
                         finally:

@@ -34,19 +34,28 @@ def write_table(engine: sa.Engine, frame: pd.DataFrame, table: str, schema: str)
     return write_frame(engine, frame, table, schema=schema)
 
 
+def store_frame(
+    settings: FeatureStoreSettings, frame: pd.DataFrame, name: str, schema: str, parquet: Path
+) -> int:
+    """Replace table ``schema.name`` (servers) or the ``parquet`` file (embedded) with ``frame``."""
+    if settings.profile == Profile.SERVERS:
+        engine = create_engine(settings.platform.postgres_dsn)
+        try:
+            return write_table(engine, frame, name, schema)
+        finally:
+            engine.dispose()
+    write_parquet_atomically(frame, parquet)
+    return len(frame)
+
+
 def load_raw(settings: FeatureStoreSettings, table: str, frame: pd.DataFrame) -> int:
     """Validate ``frame`` against raw table ``table`` and store it; returns the row count."""
     if table not in RAW_TABLES:
         raise RawDataError(f"unknown raw table '{table}'; expected one of {sorted(RAW_TABLES)}")
     clean = RAW_TABLES[table].validate(frame)
-    if settings.profile == Profile.SERVERS:
-        engine = create_engine(settings.platform.postgres_dsn)
-        try:
-            return write_table(engine, clean, table, settings.raw_schema)
-        finally:
-            engine.dispose()
-    write_parquet_atomically(clean, settings.raw_dir / f"{table}.parquet")
-    return len(clean)
+    return store_frame(
+        settings, clean, table, settings.raw_schema, settings.raw_dir / f"{table}.parquet"
+    )
 
 
 def load_raw_file(settings: FeatureStoreSettings, table: str, path: Path) -> int:

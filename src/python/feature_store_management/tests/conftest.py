@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from feature_store_management.data_source_connectors.database_connector import normalize_url
 from feature_store_management.settings import FeatureStoreSettings
+from feature_store_management.testing.scratch_database import scratch_database
 from feature_store_management.tests.support import AS_OF, PG_DSN, REDIS_URL, SettingsFactory
 from mlops_common.settings import PlatformSettings, Profile
 
@@ -45,21 +44,9 @@ def make_settings(tmp_path: Path) -> SettingsFactory:
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    """DSN of a PostgreSQL database created for this test session and dropped afterwards.
-
-    Raw, warehouse and feature schemas and the Feast SQL registry all live in it, so a test
-    session never touches anything else on the server.
-    """
-    name = f"fs_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(normalize_url(PG_DSN), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'create database "{name}"')
-    try:
-        yield str(sa.engine.make_url(PG_DSN).set(database=name))
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'drop database if exists "{name}" with (force)')
-        admin.dispose()
+    """DSN of a PostgreSQL database created for this test session and dropped afterwards."""
+    with scratch_database(PG_DSN, "fs_test") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session")
