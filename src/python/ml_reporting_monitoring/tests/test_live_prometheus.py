@@ -1,9 +1,10 @@
-"""Every dashboard and alert query, evaluated on a real Prometheus scraping a real process.
+"""The PromQL check itself, on a real Prometheus scraping the SYNTHETIC metrics exporter.
 
-The scrape target is the SYNTHETIC metrics exporter (contract metric names, random traffic)
-until the fraud service can be started here; to check the real service, run
-``monitoring-cli check-promql --target mlops-fraud-service=HOST:PORT --target mlops-drift=...``
-or pass other targets to ``check_against_targets``.
+The exporter (contract metric names, random traffic, 5xx included) is fast to start, so these
+tests pin the check's behaviour: the inventory of queries, broken and empty queries caught,
+the alert rules loaded. ``test_live_fraud_service.py`` runs the same check against the real
+fraud service; ``monitoring-cli check-promql --target mlops-fraud-service=HOST:PORT`` runs it
+against a deployment.
 """
 
 import os
