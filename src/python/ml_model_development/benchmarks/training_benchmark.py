@@ -11,7 +11,9 @@ For each model (fraud XGBoost, churn LightGBM), in one run:
    train matrix (goal: platform ≤ 2x bare);
 2. **single-row latency** p50/p99 over ``--latency-calls`` calls: native ``predict_proba``
    (the whole sklearn Pipeline on a 1-row DataFrame, and the bare booster on an encoded
-   1-row array) vs ONNX Runtime on the exported graph (goal: ONNX ≥ 10x faster);
+   1-row array) vs ONNX Runtime on the exported graph (goal: ONNX ≥ 10x faster than the
+   registered model's native ``predict_proba``, like for like: both include preprocessing;
+   the booster alone, without its preprocessing, is printed next to it for reference);
 3. **batch throughput** on ``--rows`` rows: native vs ONNX through ``batch_scoring``'s chunked
    scorer, plus what ``auto`` picks and its throughput (selection cost included) as a share
    of the faster engine (goal ≥ 90%), best of ``--batch-repeats`` alternating rounds.
@@ -358,12 +360,15 @@ def render(results: list[ModelResult]) -> str:
             "onnx runtime": "  ONNX Runtime (whole graph)",
         }[key]
         row(label, [f"{r.latency_us[key][0]:.0f} / {r.latency_us[key][1]:.0f}" for r in results])
-    row("  speedup vs booster (goal >=10x)", [f"{r.latency_speedup:.1f}x" for r in results])
-    row("  speedup vs Pipeline", [f"{r.pipeline_latency_speedup:.1f}x" for r in results])
+    row(
+        "  speedup vs Pipeline (goal >=10x)",
+        [f"{r.pipeline_latency_speedup:.1f}x" for r in results],
+    )
     row(
         "  goal",
-        [_verdict(r.latency_speedup >= LATENCY_SPEEDUP_GOAL) for r in results],
+        [_verdict(r.pipeline_latency_speedup >= LATENCY_SPEEDUP_GOAL) for r in results],
     )
+    row("  speedup vs booster alone (info)", [f"{r.latency_speedup:.1f}x" for r in results])
     repeats = len(results[0].batch_runs_s["auto"]) if results else 0
     lines.append(
         f"2. batch throughput on {rows:,} rows (rows/s; best of {repeats} alternating rounds)"

@@ -32,12 +32,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
+
+from mlops_common.http_wait import wait_until_ready
 
 API_KEY = "bench-key"
 FIXTURE = "src.python.ml_model_development.testing/serving-fixture.pex"
@@ -112,20 +113,6 @@ class Procs:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up:\n{log.read_text()[-3000:]}")
 
 
 def _ms(value: str) -> float:
@@ -237,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             ],
             base_env,
         )
-        _wait(f"{mlflow_url}/health", p, work / "mlflow-server.log")
+        wait_until_ready(f"{mlflow_url}/health", p, work / "mlflow-server.log")
         print("[bench] registering the fraud model (trainer on the fixture repo)", flush=True)
         reg = subprocess.run(
             [py, str(dist / FIXTURE), "register", "fraud", "--tracking-uri", mlflow_url, "--home", str(work / "train")],
@@ -266,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             api_env,
         )
         api = f"http://127.0.0.1:{api_port}"
-        _wait(f"{api}/health/ready", p, work / "fraud-api.log")
+        wait_until_ready(f"{api}/health/ready", p, work / "fraud-api.log")
         sample = httpx.post(
             f"{api}/v1/fraud/score", json=REQUEST, headers={"x-api-key": API_KEY}
         ).json()
@@ -285,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             ref_env,
         )  # fmt: skip
         ref = f"http://127.0.0.1:{ref_port}"
-        _wait(f"{ref}/docs", p, work / "reference.log")
+        wait_until_ready(f"{ref}/docs", p, work / "reference.log")
         ref_sample = httpx.post(f"{ref}/score", json=REQUEST).json()
 
         # (a) mlflow models serve of the same registered version
@@ -297,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             base_env,
         )  # fmt: skip
         serve = f"http://127.0.0.1:{serve_port}"
-        _wait(f"{serve}/ping", p, work / "mlflow-models-serve.log")
+        wait_until_ready(f"{serve}/ping", p, work / "mlflow-models-serve.log")
         columns = list(features)
         mlflow_body = {
             "dataframe_split": {"columns": columns, "data": [[features[c] for c in columns]]}

@@ -15,7 +15,14 @@ import argparse
 import random
 import time
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    start_http_server,
+)
 
 from ml_reporting_monitoring.config import DriftThresholds
 from ml_reporting_monitoring.drift.metrics_export import drift_registry
@@ -46,7 +53,10 @@ def _metrics() -> dict:
     }
 
 
-def _register_drift_gauges() -> None:
+def drift_gauges(registry: CollectorRegistry | None = None) -> CollectorRegistry:
+    """The drift check's gauges from a real drift computation on synthetic fraud data
+    (``amount`` shifted, labels decaying over time), in ``registry`` (a new one by default).
+    """
     reference = fraud_frame(4_000, seed=1)
     current = fraud_frame(2_000, seed=2, shift={"amount": 0.6}, concept_decay=0.5)
     summary = calculate_drift(
@@ -54,12 +64,12 @@ def _register_drift_gauges() -> None:
         thresholds=DriftThresholds(min_window_rows=20), features=["amount", "country", "age"],
         score="score", label="is_fraud", timestamp="event_timestamp",
     )  # fmt: skip
-    drift_registry([summary], registry=REGISTRY)
+    return drift_registry([summary], registry=registry)
 
 
 def serve(port: int, service: str, model: str, rate_per_s: float) -> None:
     metric = _metrics()
-    _register_drift_gauges()
+    drift_gauges(REGISTRY)
     metric["info"].labels(service, model, "3", "champion").set(1)
     metric["reloads"].labels(service, model, "success").inc()
     metric["reloads"].labels(service, model, "failure").inc()

@@ -25,12 +25,9 @@ import httpx
 import pytest
 from prometheus_client import start_http_server
 
-from ml_reporting_monitoring.config import DriftThresholds
-from ml_reporting_monitoring.drift.metrics_export import drift_registry
-from ml_reporting_monitoring.drift.summary import calculate_drift
 from ml_reporting_monitoring.promql_check import check_against_targets, free_port
-from ml_reporting_monitoring.testing.synthetic_data import fraud_frame
-from mlops_common.contracts.features import FRAUD
+from ml_reporting_monitoring.testing.synthetic_metrics_exporter import drift_gauges
+from mlops_common.http_wait import wait_until_ready
 
 DIST = Path(".")  # runtime_package_dependencies land at the sandbox root
 FIXTURE = DIST / "src.python.ml_model_development.testing/serving-fixture.pex"
@@ -51,22 +48,12 @@ class Stack:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str, args: list[str], ready_url: str, env: dict | None = None) -> None:
-        log = (self.work / f"{name}.log").open("w")
+        log = self.work / f"{name}.log"
         self.procs[name] = proc = subprocess.Popen(
             [PYTHON, *args], env=self.env | (env or {}), cwd=self.work,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(ready_url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                break
-            time.sleep(0.5)
-        raise RuntimeError(f"{name} did not come up:\n{self.log(name)[-3000:]}")
+        wait_until_ready(ready_url, proc, log, timeout_s=300)
 
     def run(self, args: list[str]) -> str:
         done = subprocess.run(
@@ -140,15 +127,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 @pytest.fixture(scope="module")
 def drift_target() -> Iterator[str]:
     """A real drift computation (shifted amount) served like the drift check's textfile."""
-    reference = fraud_frame(3_000, seed=1)
-    current = fraud_frame(1_500, seed=2, shift={"amount": 0.6}, concept_decay=0.5)
-    summary = calculate_drift(
-        reference, current, model=FRAUD.registered_model_name,
-        thresholds=DriftThresholds(min_window_rows=20), features=["amount", "country", "age"],
-        score="score", label="is_fraud", timestamp="event_timestamp",
-    )  # fmt: skip
     port = free_port()
-    server, thread = start_http_server(port, addr="127.0.0.1", registry=drift_registry([summary]))
+    server, thread = start_http_server(port, addr="127.0.0.1", registry=drift_gauges())
     yield f"127.0.0.1:{port}"
     server.shutdown()
     thread.join(timeout=10)
