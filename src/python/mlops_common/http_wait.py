@@ -26,7 +26,7 @@ def answers_ok(url: str, timeout_s: float = 2.0) -> bool:
 
 
 def wait_until_ready(
-    url: str, process: subprocess.Popen, log: Path, timeout_s: float = 240
+    url: str, process: subprocess.Popen, log: Path, timeout_s: float = 240, poll_s: float = 0.5
 ) -> None:
     """Return once ``url`` answers 200; raise :class:`NotReadyError` if ``process`` exits first
     or ``timeout_s`` passes."""
@@ -38,7 +38,7 @@ def wait_until_ready(
             raise NotReadyError(
                 f"{url}: the process exited with {process.returncode}:\n{_tail(log)}"
             )
-        time.sleep(0.5)
+        time.sleep(poll_s)
     raise NotReadyError(f"{url} did not answer 200 within {timeout_s:.0f}s:\n{_tail(log)}")
 
 

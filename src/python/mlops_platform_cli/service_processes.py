@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from mlops_common.http_wait import NotReadyError, wait_until_ready
 
 
 class ServiceStartError(RuntimeError):
@@ -84,25 +84,20 @@ def start_service(spec: ServiceSpec, run_dir: Path, ready_timeout_s: float = 60.
             spec.command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
     (run_dir / f"{spec.name}.pid").write_text(str(proc.pid))
-    deadline = time.monotonic() + ready_timeout_s
-    while time.monotonic() < deadline:
+    url = spec.base_url + spec.ready_path
+    try:
+        wait_until_ready(url, proc, log_path, timeout_s=ready_timeout_s, poll_s=0.2)
+    except NotReadyError as exc:
         if proc.poll() is not None:
             (run_dir / f"{spec.name}.pid").unlink(missing_ok=True)
-            raise ServiceStartError(
-                f"{spec.name} exited with {proc.returncode} before becoming ready; "
-                f"last lines of {log_path}:\n{_tail(log_path)}"
-            )
-        try:
-            if httpx.get(spec.base_url + spec.ready_path, timeout=1.0).status_code == 200:
-                return proc.pid
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_service(spec.name, run_dir)
-    raise ServiceStartError(
-        f"{spec.name} not ready on {spec.base_url}{spec.ready_path} after {ready_timeout_s:.0f}s; "
-        f"last lines of {log_path}:\n{_tail(log_path)}"
-    )
+            reason = f"exited with {proc.returncode} before becoming ready"
+        else:
+            stop_service(spec.name, run_dir)
+            reason = f"not ready on {url} after {ready_timeout_s:.0f}s"
+        raise ServiceStartError(
+            f"{spec.name} {reason}; last lines of {log_path}:\n{_tail(log_path)}"
+        ) from exc
+    return proc.pid
 
 
 def python_command(pex: Path) -> list[str]:
