@@ -47,7 +47,7 @@ def ansible_env(ansible_home: Path) -> dict[str, str]:
 
 
 def inventory_path(name: str) -> Path:
-    """``dev`` (everything on localhost) or ``prod`` (the three servers)."""
+    """``dev`` (everything on localhost), ``lab`` (three loopback servers) or ``prod``."""
     return REPO_ANSIBLE_DIR / "inventories" / name / "hosts.yml"
 
 
@@ -58,6 +58,7 @@ def run_playbook(
     *,
     syntax_check: bool = False,
     inventory: str = "dev",
+    extra_args: list[str] | None = None,
 ) -> PlaybookResult:
     cmd = [
         sys.executable,
@@ -72,6 +73,7 @@ def run_playbook(
         cmd += ["--extra-vars", json.dumps(extra_vars)]
     if syntax_check:
         cmd.append("--syntax-check")
+    cmd += extra_args or []
     env = ansible_env(ansible_home)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     return PlaybookResult(proc.returncode, proc.stdout, proc.stderr)

@@ -59,7 +59,8 @@ def build_training_dag(
             if not url:
                 return f"no service URL configured for {contract.use_case}"
             hook = InternalApiHook(url)
-            if not hook.is_ready():
+            # Live, not ready: a service still waiting for its first champion must be told too.
+            if not hook.is_live():
                 return f"service at {url} not running; it loads the new champion at start"
             return json.dumps(hook.reload_model())
 

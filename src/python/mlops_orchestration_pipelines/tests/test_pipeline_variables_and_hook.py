@@ -52,6 +52,13 @@ class _AdminHandler(BaseHTTPRequestHandler):
         else:
             self._reply(200, {"model_version": "3"})
 
+    def do_GET(self) -> None:
+        # A service waiting for its first champion: alive, not ready.
+        if self.path == "/health/live":
+            self._reply(200, {"status": "alive"})
+        else:
+            self._reply(503, {"status": "not_ready"})
+
     def log_message(self, *args) -> None:
         pass
 
@@ -61,11 +68,14 @@ def test_internal_api_hook_reload_auth_and_errors() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
     try:
+        # The training DAG reloads a service that is live but not ready yet (no model).
+        assert InternalApiHook(url).is_live() and not InternalApiHook(url).is_ready()
         assert InternalApiHook(url, api_key="k1").reload_model() == {"model_version": "3"}
         with pytest.raises(InternalApiError, match="401"):
             InternalApiHook(url, api_key="wrong").reload_model()
     finally:
         server.shutdown()
     assert _AdminHandler.calls[0] == ("POST", "/admin/reload", "k1")
+    assert not InternalApiHook(url, timeout_s=1).is_live()
     with pytest.raises(InternalApiError, match="is the service running"):
         InternalApiHook(url, timeout_s=1).reload_model()

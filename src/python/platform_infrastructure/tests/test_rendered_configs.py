@@ -1,7 +1,8 @@
 """Render every template for the prod inventory and check each with its tool or parser.
 
-promtool checks prometheus.yml for real; airflow.cfg, Spark/Kafka/env files and the systemd
-unit are parsed with configparser; YAML files are parsed and their key fields asserted.
+promtool checks prometheus.yml, amtool alertmanager.yml and the blackbox exporter blackbox.yml
+for real; airflow.cfg, Spark/Kafka/env files and the systemd unit are parsed with
+configparser; YAML files are parsed and their key fields asserted.
 """
 
 import configparser
@@ -52,11 +53,61 @@ def test_prometheus_config_passes_promtool_and_scrapes_inventory_hosts(rendered:
         [promtool, "check", "config", str(config)], capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
-    jobs = {job["job_name"]: job for job in yaml.safe_load(config.read_text())["scrape_configs"]}
-    assert jobs["fraud-detection-api"]["static_configs"][0]["targets"] == [f"{SERVER3}:8001"]
-    assert jobs["customer-churn-api"]["static_configs"][0]["targets"] == [f"{SERVER3}:8002"]
-    node_targets = [c["targets"][0] for c in jobs["node"]["static_configs"]]
-    assert node_targets == [f"{SERVER1}:9100", f"{SERVER2}:9100", f"{SERVER3}:9100"]
+    prometheus = yaml.safe_load(config.read_text())
+    jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
+    # mlops-* job names: MlopsScrapeTargetDown selects up{job=~"mlops-.*"}.
+    fraud = jobs["mlops-fraud-detection-api"]["static_configs"][0]
+    assert fraud["targets"] == [f"{SERVER3}:8001"]
+    assert fraud["labels"] == {"service": "fraud-detection-api", "server": "server3"}
+    churn = jobs["mlops-customer-churn-api"]["static_configs"][0]
+    assert churn["targets"] == [f"{SERVER3}:8002"]
+    node = jobs["mlops-node"]["static_configs"]
+    assert [c["targets"][0] for c in node] == [f"{SERVER1}:9100", f"{SERVER2}:9100", f"{SERVER3}:9100"]
+    assert [c["labels"]["server"] for c in node] == ["server1", "server2", "server3"]
+    for job in prometheus["scrape_configs"]:
+        for static in job["static_configs"]:
+            assert static["labels"]["server"] in {"server1", "server2", "server3"}, job
+    assert prometheus["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == [
+        f"{SERVER3}:9093"
+    ]
+
+
+def test_component_probes_go_through_the_blackbox_exporter(rendered: Path) -> None:
+    config = yaml.safe_load((rendered / "server3" / "prometheus.yml").read_text())
+    probe = next(j for j in config["scrape_configs"] if j["job_name"] == "mlops-component-probe")
+    assert probe["metrics_path"] == "/probe"
+    probes = {
+        c["labels"]["component"]: (c["labels"]["server"], c["labels"]["__param_module"], c["targets"])
+        for c in probe["static_configs"]
+    }
+    assert probes == {
+        "airflow": ("server2", "http_2xx", [f"http://{SERVER2}:8080/api/v2/monitor/health"]),
+        "mlflow": ("server2", "http_2xx", [f"http://{SERVER2}:5000/health"]),
+        "redis": ("server2", "redis_ping", [f"{SERVER2}:6379"]),
+        "postgresql": ("server1", "tcp_connect", [f"{SERVER1}:5432"]),
+    }
+    # prod binds every interface: Prometheus reaches the exporter on its own server locally.
+    assert probe["relabel_configs"][-1] == {"target_label": "__address__", "replacement": "127.0.0.1:9115"}
+    blackbox = rendered / "server3" / "blackbox.yml"
+    check = subprocess.run(
+        ["/usr/bin/prometheus-blackbox-exporter", "--config.check", f"--config.file={blackbox}"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    modules = yaml.safe_load(blackbox.read_text())["modules"]
+    assert {m["prober"] for m in modules.values()} == {"http", "tcp"}
+    assert {"http_2xx", "tcp_connect", "redis_ping"} <= set(modules)
+
+
+def test_alertmanager_config_passes_amtool(rendered: Path) -> None:
+    amtool = shutil.which("amtool")
+    assert amtool, "amtool missing: run build-support/bootstrap_system.sh"
+    config = rendered / "server3" / "alertmanager.yml"
+    check = subprocess.run([amtool, "check-config", str(config)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    route = yaml.safe_load(config.read_text())["route"]
+    assert route["group_by"] == ["alertname", "service", "server"]
+    assert route["receiver"] == "mlops-default"
 
 
 def test_airflow_cfg_parses_and_points_at_server1_postgres(rendered: Path) -> None:

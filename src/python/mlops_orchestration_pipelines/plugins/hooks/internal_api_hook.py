@@ -41,6 +41,14 @@ class InternalApiHook:
             )
         return response.json() if response.content else {}
 
+    def is_live(self) -> bool:
+        """The process answers (it may still wait for its first model: not *ready* yet)."""
+        try:
+            self.request("GET", "/health/live")
+        except InternalApiError:
+            return False
+        return True
+
     def is_ready(self) -> bool:
         try:
             self.request("GET", "/health/ready")
