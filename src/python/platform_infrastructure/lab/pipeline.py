@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from platform_infrastructure.lab.airflow_rest import AirflowClient
-from platform_infrastructure.lab.topology import MODEL_APIS, Lab
+from platform_infrastructure.lab.topology import DEFAULT_ADDRESSES, MODEL_APIS, Lab
 
 FEATURE_DAG = "run_dbt_feast_models"
 TRAINING_DAGS = {
@@ -101,5 +101,10 @@ def first_pipeline(lab: Lab, log: Callable[[str], None] = print, force: bool = F
 
 
 def lab_from_env() -> Lab:
+    """The lab of ``MLOPS_LAB_ROOT``; ``MLOPS_LAB_ADDRESS_SERVER<N>`` when it was moved."""
     root = Path(os.environ.get("MLOPS_LAB_ROOT", "var/lab")).resolve()
-    return Lab(root)
+    addresses = {
+        server: os.environ.get(f"MLOPS_LAB_ADDRESS_{server.upper()}", default)
+        for server, default in DEFAULT_ADDRESSES.items()
+    }
+    return Lab(root, addresses)

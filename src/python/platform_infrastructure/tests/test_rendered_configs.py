@@ -62,7 +62,11 @@ def test_prometheus_config_passes_promtool_and_scrapes_inventory_hosts(rendered:
     churn = jobs["mlops-customer-churn-api"]["static_configs"][0]
     assert churn["targets"] == [f"{SERVER3}:8002"]
     node = jobs["mlops-node"]["static_configs"]
-    assert [c["targets"][0] for c in node] == [f"{SERVER1}:9100", f"{SERVER2}:9100", f"{SERVER3}:9100"]
+    assert [c["targets"][0] for c in node] == [
+        f"{SERVER1}:9100",
+        f"{SERVER2}:9100",
+        f"{SERVER3}:9100",
+    ]
     assert [c["labels"]["server"] for c in node] == ["server1", "server2", "server3"]
     for job in prometheus["scrape_configs"]:
         for static in job["static_configs"]:
@@ -77,7 +81,11 @@ def test_component_probes_go_through_the_blackbox_exporter(rendered: Path) -> No
     probe = next(j for j in config["scrape_configs"] if j["job_name"] == "mlops-component-probe")
     assert probe["metrics_path"] == "/probe"
     probes = {
-        c["labels"]["component"]: (c["labels"]["server"], c["labels"]["__param_module"], c["targets"])
+        c["labels"]["component"]: (
+            c["labels"]["server"],
+            c["labels"]["__param_module"],
+            c["targets"],
+        )
         for c in probe["static_configs"]
     }
     assert probes == {
@@ -87,7 +95,10 @@ def test_component_probes_go_through_the_blackbox_exporter(rendered: Path) -> No
         "postgresql": ("server1", "tcp_connect", [f"{SERVER1}:5432"]),
     }
     # prod binds every interface: Prometheus reaches the exporter on its own server locally.
-    assert probe["relabel_configs"][-1] == {"target_label": "__address__", "replacement": "127.0.0.1:9115"}
+    assert probe["relabel_configs"][-1] == {
+        "target_label": "__address__",
+        "replacement": "127.0.0.1:9115",
+    }
     blackbox = rendered / "server3" / "blackbox.yml"
     check = subprocess.run(
         ["/usr/bin/prometheus-blackbox-exporter", "--config.check", f"--config.file={blackbox}"],

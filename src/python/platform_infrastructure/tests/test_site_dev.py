@@ -1,8 +1,8 @@
 """The acceptance run: site.yml with the dev inventory against this machine, twice.
 
 Creates the MLflow/Feast/Airflow databases and roles in the running PostgreSQL (with a unique
-prefix, dropped afterwards), checks Redis, renders and installs the Prometheus config and starts
-Prometheus, deploys the fraud service PEX and waits for it; the second run must change nothing.
+prefix, dropped afterwards), checks Redis, starts Alertmanager and Prometheus with the repository's
+alert rules, deploys the fraud service PEX and waits for it; the second run must change nothing.
 """
 
 import json
@@ -53,18 +53,19 @@ def prefix() -> Iterator[str]:
 def mlops_root(tmp_path: Path) -> Iterator[Path]:
     root = tmp_path / "mlops"
     yield root
-    for name in ("prometheus", "fraud-detection-api"):
+    for name in ("prometheus", "alertmanager", "fraud-detection-api"):
         process_runner.stop(root, name)
 
 
 def test_site_dev_provisions_this_machine_and_second_run_changes_nothing(
     prefix: str, mlops_root: Path, tmp_path: Path
 ) -> None:
-    prometheus_port, service_port = free_port(), free_port()
+    prometheus_port, alertmanager_port, service_port = free_port(), free_port(), free_port()
     extra = {
         "mlops_root": str(mlops_root),
         "mlops_db_prefix": prefix,
         "prometheus_port": prometheus_port,
+        "alertmanager_port": alertmanager_port,
         "fraud_service_pex": str(GOOD_PEX.resolve()),
         "fraud_service_port": service_port,
         "model_service_python": sys.executable,
@@ -89,6 +90,19 @@ def test_site_dev_provisions_this_machine_and_second_run_changes_nothing(
     assert status == 200
     scrape_urls = {t["scrapeUrl"] for t in json.loads(body)["data"]["activeTargets"]}
     assert f"http://127.0.0.1:{service_port}/metrics" in scrape_urls
+    # Every rule group of dashboards/alerts is loaded, and alerts go to the dev Alertmanager.
+    status, body = process_runner.http_get(f"http://127.0.0.1:{prometheus_port}/api/v1/rules")
+    assert status == 200
+    groups = {g["name"] for g in json.loads(body)["data"]["groups"]}
+    assert groups == {"mlops-model-specific", "mlops-system-critical", "mlops-platform-components"}
+    status, body = process_runner.http_get(
+        f"http://127.0.0.1:{prometheus_port}/api/v1/alertmanagers"
+    )
+    assert [a["url"] for a in json.loads(body)["data"]["activeAlertmanagers"]] == [
+        f"http://127.0.0.1:{alertmanager_port}/api/v2/alerts"
+    ]
+    status, _ = process_runner.http_get(f"http://127.0.0.1:{alertmanager_port}/-/ready")
+    assert status == 200
     status, _ = process_runner.http_get(f"http://127.0.0.1:{service_port}/health/ready")
     assert status == 200
     env_text = (mlops_root / "etc" / "platform.env").read_text()
