@@ -18,6 +18,12 @@ from typing import Any
 TERMINAL_STATES = {"success", "failed"}
 
 
+def _now_iso() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(tz=UTC).isoformat()
+
+
 class AirflowApiError(RuntimeError):
     """Airflow answered with an error, or a run did not finish as asked."""
 
@@ -118,6 +124,37 @@ class AirflowClient:
                 "Read their logs in the Airflow UI or under AIRFLOW_HOME/logs."
             )
         return tasks
+
+    def is_paused(self, dag_id: str) -> bool:
+        return bool(self._call("GET", f"/api/v2/dags/{dag_id}")["is_paused"])
+
+    def run_ids(self, dag_id: str) -> list[str]:
+        answer = self._call("GET", f"/api/v2/dags/{dag_id}/dagRuns?order_by=-run_after&limit=20")
+        return [str(r["dag_run_id"]) for r in answer["dag_runs"]]
+
+    def run_scheduled(
+        self, dag_id: str, *, timeout_s: float = 1800, log: Callable[[str], None] = print
+    ) -> tuple[str, dict[str, str]]:
+        """Let the scheduler run the DAG: unpause it and wait for the run it creates.
+
+        A paused DAG with ``catchup=False`` gets one run for its latest schedule point as soon
+        as it is unpaused; that run (not a manual trigger) is what this waits for. A DAG that
+        already runs on its schedule is triggered once, as an operator would from the UI.
+        """
+        before = set(self.run_ids(dag_id))
+        if self.is_paused(dag_id):
+            self.unpause(dag_id)
+            log(f"{dag_id}: unpaused; waiting for the scheduler's run")
+            deadline = time.monotonic() + 180
+            while not (new := [r for r in self.run_ids(dag_id) if r not in before]):
+                if time.monotonic() > deadline:
+                    raise AirflowApiError(f"{dag_id}: the scheduler created no run within 180s")
+                time.sleep(2)
+            run_id = new[0]
+        else:
+            run_id = self.trigger(dag_id, logical_date=_now_iso())
+            log(f"{dag_id}: triggered {run_id}")
+        return run_id, self.wait(dag_id, run_id, timeout_s=timeout_s, log=log)
 
     def run(self, dag_id: str, *, logical_date: str | None = None, conf: dict | None = None,
             timeout_s: float = 1800, log: Callable[[str], None] = print) -> tuple[str, dict[str, str]]:

@@ -89,9 +89,9 @@ def first_pipeline(lab: Lab, log: Callable[[str], None] = print, force: bool = F
         return {m: champion_version(lab, m) for m in TRAINING_DAGS}
     client = AirflowClient(lab.airflow_url, "admin", lab.airflow_password())
     seed_source_data(lab, log)
-    client.run(FEATURE_DAG, log=log)
+    client.run_scheduled(FEATURE_DAG, log=log)
     for model in missing:
-        client.run(TRAINING_DAGS[model], log=log)
+        client.run_scheduled(TRAINING_DAGS[model], log=log)
     champions = {m: champion_version(lab, m) for m in TRAINING_DAGS}
     for service, (model, _) in MODEL_APIS.items():
         if champions[model] is not None:

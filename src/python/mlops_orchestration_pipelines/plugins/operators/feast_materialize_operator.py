@@ -26,7 +26,12 @@ class FeastMaterializeOperator(BaseOperator):
     def __init__(
         self,
         *,
-        end: str = "{{ data_interval_end.isoformat() }}",
+        # A run triggered without a logical date (Airflow 3) has no data interval: its
+        # run_after is then the end, as "now" was when it was triggered.
+        end: str = (
+            "{{ (data_interval_end if data_interval_end is defined and data_interval_end"
+            " else dag_run.run_after).isoformat() }}"
+        ),
         pex_dir: str | None = None,
         **kwargs: Any,
     ) -> None:
