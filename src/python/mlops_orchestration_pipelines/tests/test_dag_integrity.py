@@ -114,4 +114,17 @@ def test_retraining_report_covers_the_previous_month() -> None:
 
 def test_materialize_operator_command_is_templated(dagbag) -> None:
     op = dagbag.dags["materialize_feast_online_store"].get_task("materialize")
-    assert op.command() == ["materialize", "--end", "{{ data_interval_end.isoformat() }}"]
+    assert op.command()[:2] == ["materialize", "--end"]
+    # Rendered as Airflow renders it (StrictUndefined): the interval end of a scheduled run,
+    # run_after for a run triggered without a logical date (no data interval at all).
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    import jinja2  # pants: no-infer-dep (installed with apache-airflow, which renders with it)
+
+    template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(op.end)
+    end, run_after = datetime(2026, 11, 30, tzinfo=UTC), datetime(2026, 12, 1, 9, tzinfo=UTC)
+    dag_run = SimpleNamespace(run_after=run_after)
+    assert template.render(data_interval_end=end, dag_run=dag_run) == end.isoformat()
+    assert template.render(dag_run=dag_run) == run_after.isoformat()
+    assert template.render(data_interval_end=None, dag_run=dag_run) == run_after.isoformat()
