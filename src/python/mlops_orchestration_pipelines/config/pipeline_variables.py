@@ -36,6 +36,11 @@ class PipelineVariables(MlopsBaseSettings):
     transaction_stream: str = Field(
         "transactions", description="Redis stream (or Kafka topic) of card transactions."
     )
+    metrics_textfile_dir: Path | None = Field(
+        None,
+        description="node_exporter's textfile-collector folder: drift checks write their gauges"
+        " there (drift_<model>.prom) so Prometheus scrapes them; unset: next to the report.",
+    )
     rules_dir: Path | None = Field(
         None,
         description="Folder of reviewed Label Engine rules (<use_case>.yaml) overriding the"

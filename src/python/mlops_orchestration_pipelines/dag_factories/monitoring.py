@@ -79,13 +79,18 @@ def build_drift_check_dag(
                 )
             out = PlatformSettings().home / "reports" / "drift" / contract.registered_model_name
             out = out / f"dt={day:%Y-%m-%d}"
-            threshold = str(load_pipeline_variables().drift_psi_threshold)
+            variables = load_pipeline_variables()
+            threshold = str(variables.drift_psi_threshold)
+            textfile: list[str] = []
+            if variables.metrics_textfile_dir:
+                name = f"drift_{contract.registered_model_name}.prom"
+                textfile = ["--textfile", str(variables.metrics_textfile_dir / name)]
             code, _ = run_component_status(
                 MONITORING_PEX,
                 ["drift", "--reference", reference["output_path"], "--current", str(current),
                  "--model", contract.registered_model_name,
                  "--features", ",".join(contract.feature_names), "--score", "score",
-                 "--output-dir", str(out)],
+                 "--output-dir", str(out), *textfile],
                 ok_codes=(0, DRIFT_EXIT_CODE),
                 env={
                     "MONITORING_DRIFT__PSI_THRESHOLD": threshold,

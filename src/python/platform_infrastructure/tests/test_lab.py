@@ -23,8 +23,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -95,8 +99,6 @@ class LabDeployment:
         return AirflowClient(self.lab.airflow_url, "admin", self.lab.airflow_password())
 
     def score(self, user_id: int) -> tuple[int, dict]:
-        import urllib.request
-
         body = json.dumps(
             {"transaction_id": f"lab-{uuid.uuid4().hex[:8]}", "user_id": user_id, "amount": 129.5,
              "merchant_category": "electronics", "country": "PL", "hour_of_day": 3}
@@ -109,7 +111,7 @@ class LabDeployment:
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as err:  # type: ignore[attr-defined]
+        except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read() or b"{}")
 
 
@@ -122,6 +124,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabDeployment
     root = tmp_path_factory.mktemp("lab")
     prefix = f"labtest_{uuid.uuid4().hex[:6]}_"
     deployment = LabDeployment(root, prefix)
+    # A lab test cancelled before its teardown (Ctrl-C, a Pants restart) leaves processes on
+    # the test addresses; they live under an earlier run's temp root, never a developer's lab.
+    subprocess.run(["pkill", "-f", r"/pytest-of-[^/]+/pytest-[0-9]+/lab[0-9]*/server[123]/"], check=False)
     os.environ.setdefault("PEX_ROOT", str(root / "pex_root"))
     try:
         started = time.monotonic()
@@ -183,34 +188,50 @@ def test_pipelines_run_under_airflows_scheduler(deployed: LabDeployment) -> None
         for key, value in env.items():
             mp.setenv(key, value)
         seed_source_data(lab, log)
+    # Each DAG is unpaused and the scheduler creates its run for the latest schedule point.
     started = time.monotonic()
-    client.run("run_dbt_feast_models", log=log)
+    client.run_scheduled("run_dbt_feast_models", log=log)
     log(f"features DAG: {time.monotonic() - started:.0f}s")
     assert champion_version(lab, FRAUD_MODEL) is None
 
     started = time.monotonic()
-    run_id, states = client.run("train_fraud_detection_xgboost", log=log)
+    run_id, states = client.run_scheduled("train_fraud_detection_xgboost", log=log)
     log(f"fraud training DAG: {time.monotonic() - started:.0f}s")
     champion = champion_version(lab, FRAUD_MODEL)
     assert champion is not None
     decision = client.xcom("train_fraud_detection_xgboost", run_id, "evaluate_and_promote")
     assert decision["promoted"] is True, decision
-    # The DAG itself reloaded the API on server 3 (not its 10 s retry loop).
+    # The DAG itself reloaded the API on server 3 (not the service's own retry loop).
     reload = client.xcom("train_fraud_detection_xgboost", run_id, "reload_service")
     assert str(champion) in str(reload), reload
     ready = wait_until_serving(lab, FRAUD, champion, timeout_s=60)
     assert ready["detail"]["model_source"] == "registry"
 
-    today = datetime.now(tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    run_id, _ = client.run("score_daily_transactions_fraud", logical_date=today.isoformat(), log=log)
+    # Batch scoring at 00:00 scores the day before; the drift check at 02:00 reads the day
+    # before its own run. Before 02:00 UTC the scheduler's latest drift point is yesterday's,
+    # which needs the partition of the day before yesterday: score that day too.
+    now = datetime.now(tz=UTC)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    drift_point = today + timedelta(hours=2)
+    if drift_point > now:
+        drift_point -= timedelta(days=1)
+    needed_day = (drift_point - timedelta(days=1)).replace(hour=0)
+    run_id, _ = client.run_scheduled("score_daily_transactions_fraud", log=log)
     published = client.xcom("score_daily_transactions_fraud", run_id, "publish")
     assert published["rows"] > 0, published
-    partition = lab.server_root("server2") / "data" / "predictions" / "fraud_detection"
-    assert (partition / f"dt={today - timedelta(days=1):%Y-%m-%d}" / "_manifest.json").is_file()
-    drift_run, states = client.run(
-        "check_fraud_model_drift", logical_date=(today + timedelta(hours=2)).isoformat(), log=log
-    )
+    if needed_day != today - timedelta(days=1):
+        client.trigger("score_daily_transactions_fraud", logical_date=(needed_day + timedelta(days=1)).isoformat())
+    partitions = lab.server_root("server2") / "data" / "predictions" / "fraud_detection"
+    eventually(lambda: (partitions / f"dt={needed_day:%Y-%m-%d}" / "_manifest.json").is_file(),
+               timeout_s=600, what=f"batch partition of {needed_day:%Y-%m-%d}")
+    drift_run, states = client.run_scheduled("check_fraud_model_drift", log=log)
     assert states["check_drift"] == "success", states
+    # The drift gauges reach Prometheus on server 3 through server 2's node_exporter textfile.
+    promql = urllib.parse.quote('mlops_prediction_drift_psi{server="server2"}')
+    query = f"{lab.prometheus_url}/api/v1/query?query={promql}"
+    series = eventually(lambda: get_json(query)[1].get("data", {}).get("result"), timeout_s=60,
+                        what="drift gauge scraped from server 2")
+    assert series[0]["metric"]["model"] == FRAUD_MODEL, series
 
 
 def test_a_broken_release_is_rolled_back(deployed: LabDeployment, tmp_path: Path) -> None:
