@@ -156,8 +156,15 @@ class AirflowClient:
             log(f"{dag_id}: triggered {run_id}")
         return run_id, self.wait(dag_id, run_id, timeout_s=timeout_s, log=log)
 
-    def run(self, dag_id: str, *, logical_date: str | None = None, conf: dict | None = None,
-            timeout_s: float = 1800, log: Callable[[str], None] = print) -> tuple[str, dict[str, str]]:
+    def run(
+        self,
+        dag_id: str,
+        *,
+        logical_date: str | None = None,
+        conf: dict | None = None,
+        timeout_s: float = 1800,
+        log: Callable[[str], None] = print,
+    ) -> tuple[str, dict[str, str]]:
         """Unpause, trigger and wait: the run id and its task states."""
         self.unpause(dag_id)
         run_id = self.trigger(dag_id, logical_date=logical_date, conf=conf)

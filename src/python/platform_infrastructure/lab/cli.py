@@ -12,7 +12,12 @@ import shutil
 import subprocess
 import sys
 
-from platform_infrastructure.lab.pipeline import champion_version, first_pipeline, get_json, lab_from_env
+from platform_infrastructure.lab.pipeline import (
+    champion_version,
+    first_pipeline,
+    get_json,
+    lab_from_env,
+)
 from platform_infrastructure.lab.topology import MODEL_APIS, SERVERS, Lab
 
 LAB_DB_PREFIX = "lab_"
@@ -36,7 +41,7 @@ def status(lab: Lab) -> int:
     for server in SERVERS:
         print(f"     {server} processes: {', '.join(lab.processes(server)) or 'none'}")
     if get_json(f"{lab.mlflow_url}/health")[0] == 200:
-        for service, (model, _) in MODEL_APIS.items():
+        for model, _ in MODEL_APIS.values():
             print(f"     registry champion of {model}: {champion_version(lab, model) or 'none'}")
     return 1 if down else 0
 
@@ -51,15 +56,34 @@ def stop_all(lab: Lab) -> None:
 
 def purge(lab: Lab, prefix: str = LAB_DB_PREFIX) -> None:
     """Drop the lab's databases and login roles (all named ``lab_*``) and its files."""
-    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-tAc"]
+    psql = [
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "postgres",
+        "-d",
+        "postgres",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-tAc",
+    ]
     like = prefix.replace("_", r"\_") + "%"
-    dbs = subprocess.run([*psql, f"SELECT datname FROM pg_database WHERE datname LIKE '{like}'"],
-                         capture_output=True, text=True, check=True).stdout.split()
+    dbs = subprocess.run(
+        [*psql, f"SELECT datname FROM pg_database WHERE datname LIKE '{like}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for db in dbs:
         subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'], check=True)
         print(f"dropped database {db}")
-    roles = subprocess.run([*psql, f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{like}'"],
-                           capture_output=True, text=True, check=True).stdout.split()
+    roles = subprocess.run(
+        [*psql, f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{like}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for role in roles:
         subprocess.run([*psql, f'DROP ROLE IF EXISTS "{role}"'], check=True)
         print(f"dropped role {role}")

@@ -28,19 +28,25 @@ TRAINING_DAGS = {
 }
 
 
-def get_json(url: str, headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, dict]:
+def _decode(body: bytes) -> dict:
+    try:
+        decoded = json.loads(body or b"{}")
+    except ValueError:  # e.g. MLflow's /health answers plain "OK"
+        return {"body": body.decode(errors="replace")}
+    return decoded if isinstance(decoded, dict) else {"items": decoded}
+
+
+def get_json(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 10
+) -> tuple[int, dict]:
     """Status and JSON body of a GET (HTTP errors returned, unreachable → status 0)."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"{}")
+            return response.status, _decode(response.read())
     except urllib.error.HTTPError as err:
-        body = err.read()
-        try:
-            return err.code, json.loads(body or b"{}")
-        except ValueError:
-            return err.code, {"body": body.decode(errors="replace")}
-    except (OSError, ValueError):
+        return err.code, _decode(err.read())
+    except OSError:
         return 0, {}
 
 

@@ -41,20 +41,20 @@ class InternalApiHook:
             )
         return response.json() if response.content else {}
 
-    def is_live(self) -> bool:
-        """The process answers (it may still wait for its first model: not *ready* yet)."""
+    def _answers(self, path: str) -> bool:
         try:
-            self.request("GET", "/health/live")
+            self.request("GET", path)
         except InternalApiError:
             return False
         return True
 
+    def is_live(self) -> bool:
+        """The process answers (it may still wait for its first model: not *ready* yet)."""
+        return self._answers("/health/live")
+
     def is_ready(self) -> bool:
-        try:
-            self.request("GET", "/health/ready")
-        except InternalApiError:
-            return False
-        return True
+        """A model is loaded and the service takes traffic."""
+        return self._answers("/health/ready")
 
     def reload_model(self) -> dict[str, object]:
         """Ask the service to load the registry's current champion."""
