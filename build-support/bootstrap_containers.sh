@@ -59,8 +59,10 @@ fi
 # The shim prints "Emulate Docker CLI using podman" on every call unless this file exists.
 [ -e /etc/containers/nodocker ] || $SUDO touch /etc/containers/nodocker
 
-podman info >/dev/null 2>/tmp/bootstrap_containers.err \
-  || cannot "'podman info' failed: $(tail -3 /tmp/bootstrap_containers.err)"
+command -v podman >/dev/null 2>&1 || cannot "podman is not on PATH after installing it"
+if ! err=$(podman info 2>&1 >/dev/null); then
+  cannot "'podman info' failed: ${err:-no message} (run it to see why)"
+fi
 
 # 3. The base image, once per machine (and again only when BASE_RECIPE changes).
 apt_mirror() {
