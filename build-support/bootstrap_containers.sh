@@ -117,7 +117,21 @@ if ! podman image exists "$BASE_IMAGE" || [ "$recipe" != "$BASE_RECIPE" ]; then
   trap - EXIT
 fi
 
-# 4. Podman must also *run* a container here (build RUN steps and the image tests need it).
+# 4. Old generations of the platform's images (label org.mlops.image): podman has no
+#    build-cache GC, and every changed PEX leaves 0.3-2.5 GB of images behind. Untagged ones
+#    are removed, except the newest build stage of each image: the layer cache of its next
+#    build (podman lists the newest first).
+kept=" "
+while read -r id stage; do
+  if [ -n "$stage" ] && [[ "$kept" != *" $stage "* ]]; then
+    kept+="$stage "
+    continue
+  fi
+  podman rmi "$id" >/dev/null 2>&1 || true # in use by a container: next time
+done < <(podman images --filter dangling=true --filter label=org.mlops.image \
+  --format '{{.ID}} {{index .Labels "org.mlops.build-stage"}}')
+
+# 5. Podman must also *run* a container here (build RUN steps and the image tests need it).
 if ! out=$(podman run --rm --network none "$BASE_IMAGE" python3.11 -c 'print("ok")' 2>&1) \
     || [ "$out" != "ok" ]; then
   cannot "'podman run $BASE_IMAGE' failed: $(printf '%s' "$out" | tail -3)"

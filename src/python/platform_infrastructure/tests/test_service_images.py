@@ -80,13 +80,36 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
         uri = f"http://127.0.0.1:{port}"
         wait_for_status(f"{uri}/health", name, deadline_s=180)
         fixture_env = {**os.environ, "PEX_ROOT": str(root / "pex_root")}
-        for model in ("fraud", "churn"):
-            registered = subprocess.run(
-                [sys.executable, str(FIXTURE_PEX), "register", model, "--tracking-uri", uri,
-                 "--home", str(root / f"home-{model}"), "--versions", "1"],
-                env=fixture_env, capture_output=True, text=True, timeout=900,
+        # Both trainings at once (one core each); each writes its own fixture repo.
+        registering = {
+            model: subprocess.Popen(
+                [
+                    sys.executable,
+                    str(FIXTURE_PEX),
+                    "register",
+                    model,
+                    "--tracking-uri",
+                    uri,
+                    "--home",
+                    str(root / f"home-{model}"),
+                    "--versions",
+                    "1",
+                ],
+                env=fixture_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )  # fmt: skip
-            assert registered.returncode == 0, registered.stdout[-2000:] + registered.stderr[-3000:]
+            for model in ("fraud", "churn")
+        }
+        try:
+            for model, proc in registering.items():
+                out, err = proc.communicate(timeout=900)
+                assert proc.returncode == 0, f"register {model}: {out[-2000:]}{err[-3000:]}"
+        finally:
+            for proc in registering.values():
+                proc.kill()
+                proc.wait(timeout=30)
         yield Registry(uri, name)
 
 
