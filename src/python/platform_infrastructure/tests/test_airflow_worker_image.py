@@ -1,4 +1,6 @@
-"""The Airflow worker image, run with podman: Airflow parses every DAG bundle it carries.
+"""The Airflow worker image, run with podman: Airflow parses every DAG bundle it carries, and
+the image's default command (the scheduler) runs on a PostgreSQL metadata DB until its
+HEALTHCHECK reports it healthy.
 
 The image sets one LocalDagBundle per domain (``AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST``)
 and each bundle's ``manifest.json`` names the DAGs the bundle PEX installed. Inside one
@@ -10,15 +12,20 @@ dags list-import-errors`` must report none.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from platform_infrastructure.testing.containers import (
     built_image,
+    container,
     image_config,
+    logs,
+    podman,
     podman_problem,
     run_once,
 )
+from platform_infrastructure.testing.postgres import dsn, scratch_database
 
 PROBLEM = podman_problem()
 pytestmark = pytest.mark.skipif(
@@ -97,3 +104,25 @@ def test_airflow_worker_image_lists_the_dags_of_every_bundle() -> None:
     assert imports["airflow"] and not any(
         imports[n] for n in ("mlflow", "xgboost", "lightgbm", "feast", "pyspark")
     ), imports
+
+
+def test_airflow_worker_image_runs_the_scheduler_until_healthy() -> None:
+    """Server 2's setup: metadata in PostgreSQL (psycopg from the lock), `db migrate` once,
+    then the image's own command. Its HEALTHCHECK (`airflow jobs check --job-type
+    SchedulerJob --local`) passes only once the scheduler heartbeats into that database."""
+    image = built_image("airflow-worker")
+    with scratch_database("mlops_airflow_image") as database:
+        env = {
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": dsn(database).replace(
+                "postgresql://", "postgresql+psycopg://", 1
+            ),
+            "AIRFLOW__CORE__PARALLELISM": "2",
+        }
+        migrated = run_once(image, "db", "migrate", env=env, timeout=300)
+        assert migrated.returncode == 0, migrated.stdout[-2000:] + migrated.stderr[-2000:]
+        with container(image, prefix="airflow", env=env) as name:
+            deadline = time.monotonic() + 180
+            while podman("healthcheck", "run", name, check=False).returncode != 0:
+                assert time.monotonic() < deadline, f"never healthy; log:\n{logs(name)}"
+                time.sleep(3)
+            assert podman("exec", name, "id", "-u").stdout.strip() == "10001"
