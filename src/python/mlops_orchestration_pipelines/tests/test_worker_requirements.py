@@ -81,11 +81,15 @@ def test_stale_file_is_detected(tmp_path: Path) -> None:
     assert main([str(LOCK), str(stale), "--check"]) == 1
 
 
-def test_worker_image_installs_the_generated_set_and_the_bundles() -> None:
+def test_worker_image_installs_airflow_from_the_lock_and_the_bundles() -> None:
+    """The image's Airflow is the worker:airflow PEX (built from the same lock) made into a
+    venv, plus the five bundles; the component PEXes the tasks run are mounted at
+    MLOPS_PIPELINE_PEX_DIR, not baked in (a trainer change must not rebuild the worker)."""
     dockerfile = DOCKERFILE.read_text()
-    assert str(REQUIREMENTS) in dockerfile
-    assert "--require-hashes" in dockerfile and "--no-deps" in dockerfile
+    assert "COPY src.python.mlops_orchestration_pipelines.worker/airflow.pex" in dockerfile
+    assert "PEX_TOOLS=1" in dockerfile and "airflow.pex venv --compile" in dockerfile
     for bundle in ("utility", "feature", "training", "batch-inference", "monitoring"):
         assert f"{bundle}-dags-bundle.pex" in dockerfile
     for pex in ("feature-store-cli.pex", "trainer.pex", "monitoring-cli.pex"):
-        assert pex in dockerfile
+        assert pex not in dockerfile
+    assert "MLOPS_PIPELINE_PEX_DIR=/opt/airflow/pex" in dockerfile
