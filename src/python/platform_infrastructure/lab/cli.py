@@ -54,7 +54,7 @@ def stop_all(lab: Lab) -> None:
             print(f"{server}: {lab.stop(server, launch.stem)}")
 
 
-def purge(lab: Lab, prefix: str = LAB_DB_PREFIX) -> None:
+def purge(lab: Lab, prefix: str = LAB_DB_PREFIX, *, remove_files: bool = True) -> None:
     """Drop the lab's databases and login roles (all named ``lab_*``) and its files."""
     psql = [
         "psql",
@@ -87,8 +87,9 @@ def purge(lab: Lab, prefix: str = LAB_DB_PREFIX) -> None:
     for role in roles:
         subprocess.run([*psql, f'DROP ROLE IF EXISTS "{role}"'], check=True)
         print(f"dropped role {role}")
-    shutil.rmtree(lab.root, ignore_errors=True)
-    print(f"removed {lab.root}")
+    if remove_files:
+        shutil.rmtree(lab.root, ignore_errors=True)
+        print(f"removed {lab.root}")
 
 
 def main(argv: list[str] | None = None) -> int:

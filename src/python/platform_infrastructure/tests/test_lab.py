@@ -142,6 +142,8 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabDeployment
             what=f"leftover processes matching {pattern} gone",
             poll_s=0.5,
         )
+    # ... and its databases (every test lab's start with "labtest_").
+    purge(deployment.lab, "labtest_", remove_files=False)
     os.environ.setdefault("PEX_ROOT", str(root / "pex_root"))
     try:
         started = time.monotonic()
