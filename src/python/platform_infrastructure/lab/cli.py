@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 
 from platform_infrastructure.lab.pipeline import (
@@ -19,6 +18,7 @@ from platform_infrastructure.lab.pipeline import (
     lab_from_env,
 )
 from platform_infrastructure.lab.topology import MODEL_APIS, SERVERS, Lab
+from platform_infrastructure.postgres_admin import drop_prefixed
 
 LAB_DB_PREFIX = "lab_"
 
@@ -56,37 +56,8 @@ def stop_all(lab: Lab) -> None:
 
 def purge(lab: Lab, prefix: str = LAB_DB_PREFIX, *, remove_files: bool = True) -> None:
     """Drop the lab's databases and login roles (all named ``lab_*``) and its files."""
-    psql = [
-        "psql",
-        "-h",
-        "127.0.0.1",
-        "-U",
-        "postgres",
-        "-d",
-        "postgres",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-tAc",
-    ]
-    like = prefix.replace("_", r"\_") + "%"
-    dbs = subprocess.run(
-        [*psql, f"SELECT datname FROM pg_database WHERE datname LIKE '{like}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    for db in dbs:
-        subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'], check=True)
-        print(f"dropped database {db}")
-    roles = subprocess.run(
-        [*psql, f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{like}'"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    for role in roles:
-        subprocess.run([*psql, f'DROP ROLE IF EXISTS "{role}"'], check=True)
-        print(f"dropped role {role}")
+    for what in drop_prefixed(prefix):
+        print(f"dropped {what}")
     if remove_files:
         shutil.rmtree(lab.root, ignore_errors=True)
         print(f"removed {lab.root}")

@@ -6,7 +6,6 @@ alert rules, deploys the fraud service PEX and waits for it; the second run must
 """
 
 import json
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -16,37 +15,18 @@ import pytest
 
 from platform_infrastructure import process_runner
 from platform_infrastructure.ansible_runner import REPO_ANSIBLE_DIR, run_playbook
+from platform_infrastructure.postgres_admin import drop_prefixed, psql
 from platform_infrastructure.testing.ports import free_port
 
 SITE = REPO_ANSIBLE_DIR / "playbooks" / "site.yml"
 GOOD_PEX = Path("src.python.platform_infrastructure.testing") / "fake-model-service.pex"
-PSQL = [
-    "psql",
-    "-h",
-    "127.0.0.1",
-    "-U",
-    "postgres",
-    "-d",
-    "postgres",
-    "-v",
-    "ON_ERROR_STOP=1",
-    "-tAc",
-]
-
-
-def _psql(sql: str) -> list[str]:
-    out = subprocess.run([*PSQL, sql], capture_output=True, text=True, check=True).stdout
-    return [line for line in out.splitlines() if line]
 
 
 @pytest.fixture()
 def prefix() -> Iterator[str]:
     prefix = f"t8_{uuid.uuid4().hex[:8]}_"
     yield prefix
-    for db in _psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'"):
-        _psql(f'DROP DATABASE IF EXISTS "{db}"')
-    for role in _psql(f"SELECT rolname FROM pg_roles WHERE rolname LIKE '{prefix}%'"):
-        _psql(f'DROP ROLE IF EXISTS "{role}"')
+    drop_prefixed(prefix)
 
 
 @pytest.fixture()
@@ -75,11 +55,11 @@ def test_site_dev_provisions_this_machine_and_second_run_changes_nothing(
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr
     assert first.stats()["localhost"]["changed"] > 10
 
-    databases = set(_psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'"))
+    databases = set(psql(f"SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'"))
     assert databases == {
         f"{prefix}{name}" for name in ("mlflow", "feast_offline", "feast_registry", "airflow")
     }
-    owners = _psql(
+    owners = psql(
         f"SELECT d.datname || '=' || r.rolname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba "
         f"WHERE d.datname = '{prefix}mlflow'"
     )
