@@ -13,14 +13,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 TERMINAL_STATES = {"success", "failed"}
 
 
 def _now_iso() -> str:
-    from datetime import UTC, datetime
-
     return datetime.now(tz=UTC).isoformat()
 
 
@@ -154,19 +153,4 @@ class AirflowClient:
         else:
             run_id = self.trigger(dag_id, logical_date=_now_iso())
             log(f"{dag_id}: triggered {run_id}")
-        return run_id, self.wait(dag_id, run_id, timeout_s=timeout_s, log=log)
-
-    def run(
-        self,
-        dag_id: str,
-        *,
-        logical_date: str | None = None,
-        conf: dict | None = None,
-        timeout_s: float = 1800,
-        log: Callable[[str], None] = print,
-    ) -> tuple[str, dict[str, str]]:
-        """Unpause, trigger and wait: the run id and its task states."""
-        self.unpause(dag_id)
-        run_id = self.trigger(dag_id, logical_date=logical_date, conf=conf)
-        log(f"{dag_id}: triggered {run_id}")
         return run_id, self.wait(dag_id, run_id, timeout_s=timeout_s, log=log)

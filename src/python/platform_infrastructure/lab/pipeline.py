@@ -12,14 +12,13 @@ import json
 import os
 import subprocess
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 from platform_infrastructure.lab.airflow_rest import AirflowClient
 from platform_infrastructure.lab.topology import DEFAULT_ADDRESSES, MODEL_APIS, Lab
+from platform_infrastructure.process_runner import http_get
 
 FEATURE_DAG = "run_dbt_feast_models"
 TRAINING_DAGS = {
@@ -28,26 +27,17 @@ TRAINING_DAGS = {
 }
 
 
-def _decode(body: bytes) -> dict:
-    try:
-        decoded = json.loads(body or b"{}")
-    except ValueError:  # e.g. MLflow's /health answers plain "OK"
-        return {"body": body.decode(errors="replace")}
-    return decoded if isinstance(decoded, dict) else {"items": decoded}
-
-
-def get_json(
-    url: str, headers: dict[str, str] | None = None, timeout: float = 10
-) -> tuple[int, dict]:
+def get_json(url: str, timeout: float = 10) -> tuple[int, dict]:
     """Status and JSON body of a GET (HTTP errors returned, unreachable → status 0)."""
-    request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, _decode(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, _decode(err.read())
+        status, text = http_get(url, timeout=timeout)
     except OSError:
         return 0, {}
+    try:
+        body = json.loads(text or "{}")
+    except ValueError:  # e.g. MLflow's /health answers plain "OK"
+        return status, {"body": text}
+    return status, body if isinstance(body, dict) else {"items": body}
 
 
 def champion_version(lab: Lab, registered_model: str) -> str | None:

@@ -14,6 +14,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from platform_infrastructure import process_runner
+
 DEFAULT_ADDRESSES = {"server1": "127.0.0.11", "server2": "127.0.0.12", "server3": "127.0.0.13"}
 SERVERS = tuple(DEFAULT_ADDRESSES)
 # Registered model and service port of each model API on server 3.
@@ -100,7 +102,7 @@ class Lab:
         return (proc.stdout + proc.stderr).strip()
 
     def stop(self, server: str, name: str) -> str:
-        return self._runner_call(server, "stop", name)
+        return process_runner.stop(self.server_root(server), name)
 
     def start(self, server: str, name: str) -> str:
         """Start a stopped process again with the launch script the playbook rendered."""
