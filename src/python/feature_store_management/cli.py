@@ -9,6 +9,7 @@
     feature-store-cli entities --use-case U --start ISO --end ISO --output F
     feature-store-cli training-set --use-case U --output F
     feature-store-cli stream [--stream NAME --group G --kafka-bootstrap HOST:PORT]
+    feature-store-cli skew --decisions F --model NAME [--textfile F]  # train/serve skew
     feature-store-cli all            # data, transform, labels, apply, materialize in order
 
 The profile comes from ``MLOPS_PROFILE`` (embedded|servers) and state from ``MLOPS_HOME``;
@@ -20,6 +21,7 @@ go to stderr, one ``key=value`` summary line per step to stdout; exit code 0 on 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -110,6 +112,7 @@ def cmd_stream(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
         RedisStreamSource,
     )
     from feature_store_management.feature_repo.store import feature_store
+    from feature_store_management.recent_transactions import RecentTransactionsWriter
     from feature_store_management.streaming.push_transaction_aggregates import (
         TransactionAggregator,
         run,
@@ -121,10 +124,14 @@ def cmd_stream(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
         if args.kafka_bootstrap
         else RedisStreamSource(settings.platform.redis_url, args.stream, args.group)
     )
+    recent = RecentTransactionsWriter(settings)
     try:
-        pushed = run(feature_store(settings), source, aggregator, block_ms=args.block_ms)
+        pushed = run(
+            feature_store(settings), source, aggregator, block_ms=args.block_ms, recent=recent
+        )
     finally:
         source.close()
+        recent.close()
     return f"pushed={pushed} stream={args.stream}"
 
 
@@ -140,6 +147,20 @@ def cmd_materialize(settings: FeatureStoreSettings, args: argparse.Namespace) ->
 
     materialize_incremental(settings, args.end)
     return f"repo={settings.repo_dir}"
+
+
+def cmd_skew(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    """Served decisions vs features recomputed from the raw data; prints the JSON summary."""
+    from feature_store_management.data_generation.raw_store import read_raw
+    from feature_store_management.skew_check import check, write_textfile
+
+    payload = json.loads(Path(args.decisions).read_text())
+    decisions = payload["decisions"] if isinstance(payload, dict) else payload
+    report = check(args.model, decisions, read_raw(settings, "transactions"))
+    if args.textfile:
+        write_textfile(Path(args.textfile), report)
+    print(report.to_json(), flush=True)
+    return f"judged={report.judged} skewed={report.skewed} ratio={report.ratio:.4f}"
 
 
 def cmd_all(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
@@ -195,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--group", default="feature-store", help="consumer group")
     stream.add_argument("--kafka-bootstrap", default=None, help="use Kafka instead of Redis")
     stream.add_argument("--block-ms", type=int, default=1000, help="idle time that ends a run")
+    skew = add("skew", cmd_skew, "served decisions vs offline features (train/serve skew)")
+    skew.add_argument("--decisions", required=True, help="JSON from GET /admin/decisions")
+    skew.add_argument("--model", required=True, help="registered model name (metric label)")
+    skew.add_argument("--textfile", default=None, help="write Prometheus gauges here")
     add("apply", cmd_apply, "render feature_store.yaml and register definitions")
     for p in (
         add("materialize", cmd_materialize, "incremental load into the online store"),

@@ -35,7 +35,8 @@ _VARIABLE = re.compile(r"\$\{?[A-Za-z_]\w*\}?")
 # Rule files on series of the blackbox and node exporters (probe_success, up{job="mlops-node"}):
 # a Prometheus scraping only the given /metrics targets has none of them. promtool unit tests
 # and the lab (role prometheus) check them.
-EXPORTER_RULE_FILES = frozenset({"platform_components_alerts.yml"})
+# The skew gauges come from node_exporter's textfile collector too.
+EXPORTER_RULE_FILES = frozenset({"platform_components_alerts.yml", "feature_skew_alerts.yml"})
 
 
 @dataclass(frozen=True)

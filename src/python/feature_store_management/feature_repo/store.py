@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from feast import FeatureStore
 
+from feature_store_management import recent_transactions
 from feature_store_management.feature_repo.definitions import build_objects
 from feature_store_management.feature_repo.render import render_repo
 from feature_store_management.settings import FeatureStoreSettings
@@ -32,7 +33,11 @@ def apply(settings: FeatureStoreSettings) -> FeatureStore:
 def materialize_incremental(
     settings: FeatureStoreSettings, end: datetime | None = None
 ) -> FeatureStore:
-    """Load feature rows newer than the last materialization (per view) into the online store."""
+    """Load feature rows newer than the last materialization (per view) into the online store.
+
+    Then the card holders' recent payments, from which the APIs compute windows that end at
+    the request (:mod:`feature_store_management.recent_transactions`).
+    """
     end = end or datetime.now(tz=UTC)
     progress = Progress("feast materialize-incremental")
     store = feature_store(settings)
@@ -42,5 +47,6 @@ def materialize_incremental(
     if first_time:
         store.materialize(start_date=HISTORY_START, end_date=end, feature_views=first_time)
     store.materialize_incremental(end_date=end)
+    recent_transactions.refresh(settings, end)
     progress.finish(f"up to {end.isoformat()}")
     return store

@@ -2,10 +2,12 @@
 
 The consumer keeps each user's last 7 days of transactions (seeded from the raw table, then
 extended by the stream), computes the same aggregates as the Spark job / dbt model for every
-new event (windows ``[t - w, t]``, the event included) and pushes them through the push source
-``user_transaction_aggregates_push``, so the online store serves them before the next batch
-run. Events are acknowledged only after the push (at least once); a redelivered
-``transaction_id`` is skipped, so replays never double-count.
+new event (windows ``[t - w, t)``: what was known before it) and pushes them through the push
+source ``user_transaction_aggregates_push``, so Feast's online store holds them before the next
+batch run. It also adds each event to the card holders' recent payments
+(:mod:`feature_store_management.recent_transactions`), from which the APIs compute windows
+ending at the request. Events are acknowledged only after both writes (at least once); a
+redelivered ``transaction_id`` is skipped, so replays never double-count.
 """
 
 from __future__ import annotations
@@ -20,32 +22,24 @@ from feature_store_management.data_source_connectors.stream_consumers import Str
 from feature_store_management.feature_repo.feature_views.user_transaction_aggregates import (
     PUSH_SOURCE,
 )
+from feature_store_management.recent_transactions import RecentTransactionsWriter, rows_of
+from mlops_common.contracts.transaction_windows import LONGEST_WINDOW_S, Event, aggregate
 from mlops_common.progress import Progress
-
-WINDOW_7D = pd.Timedelta(days=7)
 
 
 class TransactionAggregator:
     """Per-user 7-day history and the rolling aggregates as of each new transaction."""
 
     def __init__(self, history: pd.DataFrame | None = None) -> None:
-        self._events: dict[int, list[tuple[pd.Timestamp, float, str]]] = defaultdict(list)
+        self._events: dict[int, list[Event]] = defaultdict(list)
         self._seen: set[int] = set()
         if history is not None:
-            stamps = pd.to_datetime(history["event_timestamp"], utc=True)
-            for txn_id, user, ts, amount, category in zip(
-                history["transaction_id"],
-                history["user_id"],
-                stamps,
-                history["amount"],
-                history["merchant_category"],
-                strict=True,
-            ):
-                self._seen.add(int(txn_id))
-                self._events[int(user)].append((ts, float(amount), str(category)))
+            for txn_id, user, ts, amount, category in rows_of(history):
+                self._seen.add(txn_id)
+                self._events[user].append((ts, amount, category))
 
     def add(self, event: dict) -> dict | None:
-        """Aggregates as of ``event`` (``None`` for an already-seen transaction)."""
+        """Aggregates as of ``event``, over what came before it (``None`` if already seen)."""
         txn_id = int(event["transaction_id"])
         if txn_id in self._seen:
             return None
@@ -53,32 +47,25 @@ class TransactionAggregator:
         user = int(event["user_id"])
         ts = pd.Timestamp(event["event_timestamp"])
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        at = ts.timestamp()
         events = self._events[user]
-        events.append((ts, float(event["amount"]), str(event["merchant_category"])))
+        row = {"user_id": user, "transaction_id": txn_id, "event_timestamp": ts}
+        row |= aggregate(events, at)  # the event itself is not in its own windows
+        events.append((at, float(event["amount"]), str(event["merchant_category"])))
         # Forget what no window can reach any more (events arrive roughly in time order).
         latest = max(e[0] for e in events)
-        self._events[user] = events = [e for e in events if e[0] >= latest - WINDOW_7D]
-        window = [e for e in events if ts - WINDOW_7D <= e[0] <= ts]
-        last_1h = [e for e in window if e[0] >= ts - pd.Timedelta(hours=1)]
-        last_24h = [e for e in window if e[0] >= ts - pd.Timedelta(days=1)]
-        amounts_7d = [e[1] for e in window]
-        return {
-            "user_id": user,
-            "transaction_id": txn_id,
-            "event_timestamp": ts,
-            "txn_count_1h": len(last_1h),
-            "txn_count_24h": len(last_24h),
-            "txn_amount_sum_24h": float(sum(e[1] for e in last_24h)),
-            "txn_amount_avg_7d": float(sum(amounts_7d) / len(amounts_7d)),
-            "txn_amount_max_7d": float(max(amounts_7d)),
-            "distinct_categories_7d": len({e[2] for e in window}),
-        }
+        self._events[user] = [e for e in events if e[0] >= latest - LONGEST_WINDOW_S]
+        return row
 
 
 def process_batch(
-    store: FeatureStore, source: StreamSource, aggregator: TransactionAggregator, **read_kwargs
+    store: FeatureStore,
+    source: StreamSource,
+    aggregator: TransactionAggregator,
+    recent: RecentTransactionsWriter | None = None,
+    **read_kwargs,
 ) -> tuple[int, int]:
-    """Read one batch, push its aggregates online, then acknowledge it.
+    """Read one batch, push its aggregates online, store its payments, then acknowledge it.
 
     Returns (messages read, rows pushed); replayed transactions are acknowledged, not pushed.
     """
@@ -90,6 +77,9 @@ def process_batch(
         frame = pd.DataFrame(rows)
         frame["event_timestamp"] = frame["event_timestamp"].astype("datetime64[us, UTC]")
         store.push(PUSH_SOURCE, frame, to=PushMode.ONLINE)
+        if recent is not None:
+            events = pd.DataFrame([event for _, event in batch])
+            recent.add(rows_of(events), now=frame["event_timestamp"].max().timestamp())
     source.ack([message_id for message_id, _ in batch])
     return len(batch), len(rows)
 
@@ -100,12 +90,15 @@ def run(
     aggregator: TransactionAggregator,
     max_batches: int | None = None,
     block_ms: int = 1000,
+    recent: RecentTransactionsWriter | None = None,
 ) -> int:
     """Consume until the stream is idle for ``block_ms`` (or ``max_batches`` were read)."""
     progress = Progress("stream user_transaction_aggregates")
     pushed = batches = 0
     while max_batches is None or batches < max_batches:
-        read, n = process_batch(store, source, aggregator, max_messages=500, block_ms=block_ms)
+        read, n = process_batch(
+            store, source, aggregator, recent, max_messages=500, block_ms=block_ms
+        )
         batches += 1
         if read == 0:
             break
@@ -142,14 +135,16 @@ def main(argv: list[str] | None = None) -> int:
         else RedisStreamSource(settings.platform.redis_url, args.stream, args.group)
     )
     store = feature_store(settings)
+    recent = RecentTransactionsWriter(settings)
     total = 0
     try:
         while True:
-            total += run(store, source, aggregator, block_ms=args.block_ms)
+            total += run(store, source, aggregator, block_ms=args.block_ms, recent=recent)
             if not args.follow:
                 break
     finally:
         source.close()
+        recent.close()
     print(f"stream: pushed={total}", flush=True)
     return 0
 

@@ -17,12 +17,14 @@ SettingsFactory = Callable[..., FeatureStoreSettings]
 
 def drop_redis_project(redis_url: str, project: str) -> int:
     """Delete every online-store key of Feast project ``project`` (Feast's Redis keys end
-    with the project name); returns how many were deleted."""
+    with the project name) and its recent payments (``<project>:recent_transactions:*``);
+    returns how many were deleted."""
     import redis
 
     client = redis.Redis.from_url(redis_url)
     try:
         keys = list(client.scan_iter(match=b"*" + project.encode(), count=1000))
+        keys += client.scan_iter(match=project.encode() + b":recent_transactions:*", count=1000)
         if keys:
             client.delete(*keys)
         return len(keys)

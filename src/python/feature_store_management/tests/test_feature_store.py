@@ -48,6 +48,8 @@ from feature_store_management.feature_repo.store import (
     materialize_incremental,
 )
 from feature_store_management.feature_tables import read_feature_table, write_feature_table
+from feature_store_management.recent_transactions import RecentTransactionsWriter
+from feature_store_management.recent_transactions import sqlite_path as recent_sqlite_path
 from feature_store_management.settings import FeatureStoreSettings
 from feature_store_management.streaming.push_transaction_aggregates import (
     TransactionAggregator,
@@ -55,6 +57,7 @@ from feature_store_management.streaming.push_transaction_aggregates import (
 from feature_store_management.streaming.push_transaction_aggregates import run as stream_run
 from feature_store_management.tests.support import AS_OF, REDIS_URL, drop_redis_project
 from mlops_common.contracts.features import CHURN, FRAUD
+from mlops_common.contracts.transaction_windows import SQLITE_TABLE, events_key
 from mlops_common.settings import PlatformSettings, Profile
 
 PROFILES = [Profile.EMBEDDED, Profile.SERVERS]
@@ -179,13 +182,13 @@ def real_rows(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def brute_force_aggregates(transactions: pd.DataFrame) -> pd.DataFrame:
-    """The aggregates' definition, one transaction at a time (windows ``[t - w, t]``)."""
+    """The aggregates' definition, one transaction at a time (windows ``[t - w, t)``)."""
     rows = []
     for txn in transactions.itertuples():
         mine = transactions[transactions.user_id == txn.user_id]
         age = txn.event_timestamp - mine.event_timestamp
         h1, d1, d7 = (
-            mine[(age >= pd.Timedelta(0)) & (age <= window)]
+            mine[(age > pd.Timedelta(0)) & (age <= window)]
             for window in (pd.Timedelta(hours=1), pd.Timedelta(days=1), pd.Timedelta(days=7))
         )
         rows.append(
@@ -194,8 +197,8 @@ def brute_force_aggregates(transactions: pd.DataFrame) -> pd.DataFrame:
                 "txn_count_1h": len(h1),
                 "txn_count_24h": len(d1),
                 "txn_amount_sum_24h": d1.amount.sum(),
-                "txn_amount_avg_7d": d7.amount.mean(),
-                "txn_amount_max_7d": d7.amount.max(),
+                "txn_amount_avg_7d": d7.amount.mean() if len(d7) else 0.0,
+                "txn_amount_max_7d": d7.amount.max() if len(d7) else 0.0,
                 "distinct_categories_7d": d7.merchant_category.nunique(),
             }
         )
@@ -690,21 +693,45 @@ def test_stream_events_reach_the_online_store(pipelines, profile: Profile) -> No
     ]
     publish_redis(REDIS_URL, stream, [*events, events[0]])  # the last one is a redelivery
     source = RedisStreamSource(REDIS_URL, stream, group="feature-store-test")
+    recent = RecentTransactionsWriter(built.settings)
     try:
-        pushed = stream_run(built.store, source, TransactionAggregator(history), block_ms=200)
+        pushed = stream_run(
+            built.store, source, TransactionAggregator(history), block_ms=200, recent=recent
+        )
         assert pushed == 2
         assert source.pending() == 0  # every message acknowledged after the push
     finally:
         source.client.delete(stream)
         source.close()
+        recent.close()
     got = online(built.store, AGG_REFS, [user])
-    # As of the second event: 7-day window = fuel 100 (3 days ago), grocery 20, travel 60.
+    # As of the second event, over what came before it: fuel 100 (3 days ago), grocery 20
+    # (20 minutes before); the second event itself is not in its own windows.
     assert got == {
         "user_id": [user],
-        "txn_count_1h": [2],
-        "txn_count_24h": [2],
-        "txn_amount_sum_24h": [80.0],
+        "txn_count_1h": [1],
+        "txn_count_24h": [1],
+        "txn_amount_sum_24h": [20.0],
         "txn_amount_avg_7d": [60.0],
         "txn_amount_max_7d": [100.0],
-        "distinct_categories_7d": [3],
+        "distinct_categories_7d": [2],
     }
+    # Both new payments reached the APIs' recent-payments store once (redelivery ignored).
+    assert stored_recent_ids(built.settings, user) == [50_001, 50_002]
+
+
+def stored_recent_ids(settings: FeatureStoreSettings, user: int) -> list[int]:
+    if settings.profile == Profile.SERVERS:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            members = client.zrange(events_key(settings.project, user), 0, -1)
+        finally:
+            client.close()
+        return sorted(int(m.split(b"|")[0]) for m in members)
+    with sqlite3.connect(recent_sqlite_path(settings)) as conn:
+        rows = conn.execute(
+            f"SELECT transaction_id FROM {SQLITE_TABLE} WHERE user_id = ? ORDER BY 1", (user,)
+        )
+        return [r[0] for r in rows]

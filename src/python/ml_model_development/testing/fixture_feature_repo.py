@@ -28,6 +28,7 @@ from feast.on_demand_feature_view import on_demand_feature_view
 from feast.types import Float64, Int64, String
 
 from mlops_common.contracts.features import CHURN, FRAUD, USER_ENTITY, USER_JOIN_KEY
+from mlops_common.contracts.fraud_on_demand import fraud_request_features
 
 CATEGORIES = ["grocery", "travel", "electronics", "gaming", "fuel"]
 COUNTRIES = ["DE", "FR", "US", "NL", "BR"]
@@ -131,14 +132,6 @@ def _write_data(data: Path, users: int, seed: int) -> dict[str, pd.DataFrame]:
         }
     )
     return {"fraud": fraud, "churn": churn}
-
-
-def fraud_request_features(inputs: pd.DataFrame) -> pd.DataFrame:
-    """The on-demand features of ``fraud_detection_v1`` (same logic as the real repo)."""
-    out = pd.DataFrame()
-    out["amount_to_avg_7d_ratio"] = inputs["amount"] / inputs["txn_amount_avg_7d"].clip(lower=1.0)
-    out["is_foreign"] = (inputs["country"] != inputs["home_country"]).astype("int64")
-    return out
 
 
 def _definitions(data: Path) -> list[object]:

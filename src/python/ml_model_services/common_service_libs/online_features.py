@@ -12,6 +12,12 @@ writes (Feast 0.67, ``entity_key_serialization_version: 3``) directly:
   time. All views of an entity share the hash, so one ``HMGET`` reads every feature.
 * **SQLite**: table ``<project>_<view>`` with rows ``(entity_key, feature_name, value, ...)``.
 
+**Window features** (the view ``user_transaction_aggregates``) are not taken from Feast's
+row, which holds the aggregates as of the card holder's last payment and stops ageing; they
+are computed per request over ``[at - w, at)`` from the recent payments (a Redis sorted set per
+user, read in the same pipeline as the ``HMGET``, or the SQLite table ``recent_transactions``),
+with :func:`mlops_common.contracts.transaction_windows.aggregate`.
+
 Values are ``feast.types.Value`` protobufs; the few scalar kinds the contracts use are
 decoded by :func:`decode_value`. Like the SDK, the reader applies no TTL on online reads and
 returns ``None`` for a missing entity or feature. ``test_online_features_golden`` proves that
@@ -23,14 +29,27 @@ from __future__ import annotations
 import sqlite3
 import struct
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import mmh3
 
-from ml_model_services.common_service_libs.resp_client import PipelinedRedis, RedisUnavailable
+from ml_model_services.common_service_libs.resp_client import (
+    PipelinedRedis,
+    RedisUnavailable,
+    encode_command,
+)
 from mlops_common.contracts.features import ModelContract
+from mlops_common.contracts.transaction_windows import (
+    LONGEST_WINDOW_S,
+    SQLITE_TABLE,
+    WINDOW_VIEW,
+    aggregate,
+    decode_event,
+    events_key,
+)
 
 # feast.types.ValueType
 _STRING, _INT64 = 2, 4
@@ -110,11 +129,17 @@ def decode_value(raw: bytes | None) -> Any:
 
 
 class FeatureLayout:
-    """Which stored features a model reads, grouped by feature view, in contract order."""
+    """Which stored features a model reads, grouped by feature view, in contract order.
+
+    Features of the windowed view (``user_transaction_aggregates``) are not read from Feast's
+    online store but computed at request time from the recent payments (``windowed``).
+    """
 
     def __init__(self, contract: ModelContract) -> None:
         self.join_key = contract.entity_join_key
-        self.features = [(f.source, f.name) for f in contract.stored_features]
+        stored = [(f.source, f.name) for f in contract.stored_features]
+        self.windowed = any(view == WINDOW_VIEW for view, _ in stored)
+        self.features = [(v, n) for v, n in stored if v != WINDOW_VIEW]
         self.views: dict[str, list[str]] = {}
         for view, name in self.features:
             self.views.setdefault(view, []).append(name)
@@ -129,7 +154,10 @@ class OnlineFeatureReader:
         self.layout = FeatureLayout(contract)
         self.project = project
 
-    async def read(self, entity_ids: Sequence[int | str]) -> list[dict[str, Any]]:
+    async def read(
+        self, entity_ids: Sequence[int | str], at: Sequence[float] | None = None
+    ) -> list[dict[str, Any]]:
+        """Stored features per entity, window features as of ``at`` (epoch s; default now)."""
         raise NotImplementedError
 
     async def ping(self) -> bool:
@@ -176,29 +204,53 @@ class RedisFeatureReader(OnlineFeatureReader):
         names = self._names
         return [{names[i]: decode_value(raw) for i, raw in enumerate(values)} for values in results]
 
-    async def read(self, entity_ids: Sequence[int | str]) -> list[dict[str, Any]]:
+    def _window_args(self, entity_id: int | str, at: float) -> tuple[bytes, bytes, bytes]:
+        """``ZRANGEBYSCORE`` bounds of ``[at - 7d, at)`` on the entity's recent payments."""
+        key = events_key(self.project, int(entity_id))
+        return key, repr(at - LONGEST_WINDOW_S).encode(), b"(" + repr(at).encode()
+
+    async def read(
+        self, entity_ids: Sequence[int | str], at: Sequence[float] | None = None
+    ) -> list[dict[str, Any]]:
+        times = list(at) if at is not None else [time.time()] * len(entity_ids)
+        windowed = self.layout.windowed
         try:
             if self.fast:
                 n = len(self._fields)
-                results = await self.client.execute_many(
-                    [
-                        self.client.hmget_command(self.key(e), self._fields_tail, n)
-                        for e in entity_ids
-                    ]
-                )
+                commands = []
+                for e, t in zip(entity_ids, times, strict=True):
+                    commands.append(self.client.hmget_command(self.key(e), self._fields_tail, n))
+                    if windowed:
+                        key, low, high = self._window_args(e, t)
+                        commands.append(
+                            encode_command(b"ZRANGEBYSCORE", key, low, high, b"WITHSCORES")
+                        )
+                results = await self.client.execute_many(commands)
             else:
-                results = await self._read_redis_py(entity_ids)
+                results = await self._read_redis_py(entity_ids, times)
         except RedisUnavailable as exc:
             raise FeatureStoreUnavailable(f"redis: {exc}") from exc
-        return self._rows(results)
+        if not windowed:
+            return self._rows(results)
+        rows = self._rows(results[0::2])
+        for row, reply, t in zip(rows, results[1::2], times, strict=True):
+            if self.fast:  # flat [member, score, member, score, ...]
+                pairs = zip(reply[0::2], reply[1::2], strict=True)
+            else:
+                pairs = iter(reply)
+            row.update(aggregate((decode_event(m, float(sc)) for m, sc in pairs), t))
+        return rows
 
-    async def _read_redis_py(self, entity_ids: Sequence[int | str]) -> list:
+    async def _read_redis_py(self, entity_ids: Sequence[int | str], times: list[float]) -> list:
         import redis.exceptions
 
         try:
             async with self.client.pipeline(transaction=False) as pipe:
-                for entity_id in entity_ids:
+                for entity_id, t in zip(entity_ids, times, strict=True):
                     pipe.hmget(self.key(entity_id), self._fields)
+                    if self.layout.windowed:
+                        key, low, high = self._window_args(entity_id, t)
+                        pipe.zrangebyscore(key, low, high, withscores=True)
                 return await pipe.execute()
         except (redis.exceptions.RedisError, OSError) as exc:
             raise RedisUnavailable(f"{type(exc).__name__}: {exc}") from exc
@@ -217,13 +269,21 @@ class RedisFeatureReader(OnlineFeatureReader):
 
 
 class SqliteFeatureReader(OnlineFeatureReader):
-    """Embedded profile: Feast's SQLite online store, read-only, one query per view."""
+    """Embedded profile: Feast's SQLite online store, read-only, one query per view.
+
+    Recent payments (window features) come from ``recent_transactions.db`` in the same folder.
+    """
 
     kind = "sqlite"
 
     def __init__(self, contract: ModelContract, project: str, path: Path) -> None:
         super().__init__(contract, project)
         self.path = Path(path)
+        self.recent_path = self.path.parent / "recent_transactions.db"
+        self._recent_sql = (
+            f"SELECT user_id, ts, amount, category FROM {SQLITE_TABLE} "
+            "WHERE user_id IN ({marks}) AND ts >= ? AND ts < ?"
+        )
         self._local = threading.local()
         self._queries = {
             view: (
@@ -234,33 +294,52 @@ class SqliteFeatureReader(OnlineFeatureReader):
             for view, names in self.layout.views.items()
         }
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+    def _conn(self, attr: str = "conn") -> sqlite3.Connection:
+        conn = getattr(self._local, attr, None)
         if conn is None:
-            if not self.path.is_file():
-                raise FeatureStoreUnavailable(f"sqlite: no online store at {self.path}")
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=0.5)
-            self._local.conn = conn
+            path = self.path if attr == "conn" else self.recent_path
+            if not path.is_file():
+                raise FeatureStoreUnavailable(f"sqlite: no online store at {path}")
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)
+            setattr(self._local, attr, conn)
         return conn
 
-    def read_sync(self, entity_ids: Sequence[int | str]) -> list[dict[str, Any]]:
+    def read_sync(
+        self, entity_ids: Sequence[int | str], at: Sequence[float] | None = None
+    ) -> list[dict[str, Any]]:
         keys = [serialize_entity_key(self.layout.join_key, e) for e in entity_ids]
         found: dict[bytes, dict[str, Any]] = {k: {} for k in keys}
+        times = list(at) if at is not None else [time.time()] * len(entity_ids)
+        events: dict[int, list] = {}
         try:
             conn = self._conn()
             for query, names in self._queries.values():
                 sql = query.format(marks=",".join("?" * len(keys)))
                 for key, feature, value in conn.execute(sql, [*keys, *names]):
                     found[key][feature] = decode_value(value)
+            if self.layout.windowed:
+                users = [int(e) for e in entity_ids]
+                sql = self._recent_sql.format(marks=",".join("?" * len(users)))
+                bounds = (min(times) - LONGEST_WINDOW_S, max(times))
+                for user, ts, amount, category in self._conn("recent").execute(
+                    sql, [*users, *bounds]
+                ):
+                    events.setdefault(user, []).append((ts, amount, category))
         except sqlite3.Error as exc:
-            self._local.conn = None
+            self._local.conn = self._local.recent = None
             raise FeatureStoreUnavailable(f"sqlite: {exc}") from exc
         names = [n for _, n in self.layout.features]
-        return [{n: found[k].get(n) for n in names} for k in keys]
+        rows = [{n: found[k].get(n) for n in names} for k in keys]
+        if self.layout.windowed:
+            for row, e, t in zip(rows, entity_ids, times, strict=True):
+                row.update(aggregate(events.get(int(e), ()), t))
+        return rows
 
-    async def read(self, entity_ids: Sequence[int | str]) -> list[dict[str, Any]]:
+    async def read(
+        self, entity_ids: Sequence[int | str], at: Sequence[float] | None = None
+    ) -> list[dict[str, Any]]:
         # Sub-millisecond local reads: cheaper inline than a thread hop.
-        return self.read_sync(entity_ids)
+        return self.read_sync(entity_ids, at)
 
     async def ping(self) -> bool:
         try:

@@ -21,6 +21,10 @@ class PredictionBase(BaseModel):
     degraded: bool = Field(description="True when defaults replaced missing online features.")
     missing_features: list[str]
     features: dict[str, float | int | str] = Field(description="The model inputs used.")
+    decision_time: str = Field(
+        description="ISO 8601 UTC time the window features end at (the request's"
+        " event_timestamp, else when it arrived)."
+    )
     model_version: str
 
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from ml_model_services.common_service_libs.app_factory import create_service_app
 from ml_model_services.common_service_libs.auth import ApiKeyAuth
+from ml_model_services.common_service_libs.decision_sample import DecisionSample, decision_routes
 from ml_model_services.common_service_libs.error_handlers import ServiceError
 from ml_model_services.common_service_libs.fast_path import FastScorePath
 from ml_model_services.common_service_libs.model_handler import ModelHandler, ModelSourceError
@@ -93,6 +94,7 @@ def build_app(
         on_change=lambda m: metrics.set_model(m.ref.name, m.ref.version, m.ref.alias),
         on_outcome=lambda outcome: metrics.child(metrics.reloads, model_name, outcome).inc(),
     )
+    decisions = DecisionSample(settings.decision_sample_size)
     store = settings.resolved_online_store
     reader = make_reader(
         contract,
@@ -110,6 +112,7 @@ def build_app(
         metrics,
         derive=definition.derive,
         retry_after_s=settings.feature_retry_after_s,
+        decisions=decisions,
     )
 
     def readiness() -> tuple[bool, Any]:
@@ -254,6 +257,8 @@ def build_app(
             413: {"description": "batch too large"},
         },
     )
+
+    app.include_router(decision_routes(decisions, secured))
 
     @app.get(
         f"{definition.prefix}/model", dependencies=secured, tags=["model"], summary="Model info"

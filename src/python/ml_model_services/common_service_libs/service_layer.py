@@ -15,10 +15,12 @@ count it. A prediction is never refused because features are missing.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ml_model_services.common_service_libs.decision_sample import DecisionSample
 from ml_model_services.common_service_libs.error_handlers import ServiceError
 from ml_model_services.common_service_libs.model_handler import LoadedModel, ModelHandler
 from ml_model_services.common_service_libs.monitoring_middleware import ServiceMetrics
@@ -31,6 +33,20 @@ from mlops_common.label_engine import RuleSet
 
 # (request fields, stored features as read, None = missing) -> request-time features
 DeriveFn = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
+DECISION_TIME_FIELD = "event_timestamp"
+
+
+def decision_times(requests: Sequence[Mapping[str, Any]]) -> list[float]:
+    """When each request is decided: its ``event_timestamp`` if sent, else now (epoch s).
+
+    Window features cover ``[t - w, t)`` of this time, so a payment replayed or checked later
+    (skew checks, backtests) sees the history it had when it happened.
+    """
+    now = time.time()
+    return [
+        stamp.timestamp() if (stamp := r.get(DECISION_TIME_FIELD)) is not None else now
+        for r in requests
+    ]
 
 
 @dataclass
@@ -51,6 +67,7 @@ class ModelServiceLayer:
         *,
         derive: DeriveFn | None = None,
         retry_after_s: float = 1.0,
+        decisions: DecisionSample | None = None,
     ) -> None:
         self.contract = contract
         self.handler = handler
@@ -59,6 +76,7 @@ class ModelServiceLayer:
         self.metrics = metrics
         self.derive = derive
         self.retry_after_s = retry_after_s
+        self.decisions = decisions
         self.store_state = FeatureStoreState()
         self._stored = [f.name for f in contract.stored_features]
         self._defaults = contract.defaults()
@@ -69,8 +87,13 @@ class ModelServiceLayer:
         self._m_degraded = m.child(m.degraded, self._model)
 
     # --- features -----------------------------------------------------------------------
-    async def fetch(self, entity_ids: Sequence[int]) -> tuple[list[dict[str, Any]], str | None]:
-        """Stored features per entity (``None`` = missing) and the reason when all failed."""
+    async def fetch(
+        self, entity_ids: Sequence[int], at: Sequence[float] | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Stored features per entity (``None`` = missing) and the reason when all failed.
+
+        ``at``: decision time per entity (epoch seconds) that window features end at.
+        """
         empty = [dict.fromkeys(self._stored) for _ in entity_ids]
         if not self._stored:
             return empty, None
@@ -81,7 +104,7 @@ class ModelServiceLayer:
             return empty, "circuit_open"
         started = time.perf_counter()
         try:
-            rows = await self.reader.read(entity_ids)
+            rows = await self.reader.read(entity_ids, at)
         except FeatureStoreUnavailable as exc:
             state.ok, state.reason = False, str(exc)
             state.skip_until = time.monotonic() + self.retry_after_s
@@ -106,7 +129,8 @@ class ModelServiceLayer:
     ) -> tuple[LoadedModel, list[dict[str, Any]]]:
         """One result dict per request (same order)."""
         model = self.current_model()  # read once: a reload during this request does not affect it
-        stored_rows, failure = await self.fetch(entity_ids)
+        times = decision_times(requests)
+        stored_rows, failure = await self.fetch(entity_ids, times)
         m = self.metrics
         inputs: list[dict[str, Any]] = []
         missing_lists: list[list[str]] = []
@@ -134,9 +158,11 @@ class ModelServiceLayer:
                 m.child(m.feature_fallbacks, self._model, reason).inc()
         probabilities = model.predict(inputs)
         results = []
-        for fields, row, missing, p in zip(
-            requests, inputs, missing_lists, probabilities, strict=True
+        for entity_id, fields, row, missing, p, at in zip(
+            entity_ids, requests, inputs, missing_lists, probabilities, times, strict=True
         ):
+            if self.decisions is not None:
+                self.decisions.record(entity_id, at, row)
             decision = self.rules.decide({**row, **fields, "score": p})
             self._m_score.observe(p)
             m.child(m.labels, self._model, decision.label).inc()
@@ -150,6 +176,7 @@ class ModelServiceLayer:
                     "degraded": bool(missing),
                     "missing_features": missing,
                     "features": row,
+                    "decision_time": datetime.fromtimestamp(at, UTC).isoformat(),
                 }
             )
         return model, results

@@ -76,6 +76,12 @@ class ServiceSettings(MlopsBaseSettings):
         default=None, description="Label Engine rules YAML; default: the bundled file."
     )
     log_requests: bool = True
+    decision_sample_size: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Recent decisions kept in memory for the feature-skew check.",
+    )
     otel_enabled: bool = Field(
         default=False,
         description="FastAPI's native OpenTelemetry (spans/metrics/logs); off: Prometheus + JSON logs.",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import time
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from ml_model_services.common_service_libs.response_schemas import (
     MAX_BATCH_SIZE,
@@ -10,6 +13,9 @@ from ml_model_services.common_service_libs.response_schemas import (
     ModelSummary,
     PredictionBase,
 )
+
+
+MAX_CLOCK_SKEW_S = 300
 
 
 class _Strict(BaseModel):
@@ -31,6 +37,24 @@ class FraudScoreRequest(_Strict):
     )
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2 of the merchant.")
     hour_of_day: int = Field(ge=0, le=23, strict=True, description="Local hour 0-23.")
+    event_timestamp: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "When the payment happened (ISO 8601 with a UTC offset); default: when the request"
+            " arrives. The card holder's window features (counts/sums over 1 h, 24 h, 7 days)"
+            " cover the payments strictly before this time. At most 5 minutes in the future."
+        ),
+    )
+
+    @field_validator("event_timestamp")
+    @classmethod
+    def _not_in_the_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.timestamp() > time.time() + MAX_CLOCK_SKEW_S:
+            raise ValueError(
+                f"event_timestamp is more than {MAX_CLOCK_SKEW_S // 60} minutes in the future;"
+                " send the payment's own time (with its UTC offset) or leave it out"
+            )
+        return value
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -190,6 +190,13 @@ def same_value(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def close_value(a: Any, b: Any) -> bool:
+    """:func:`same_value`, but floats may differ in the last bits (summation order)."""
+    if isinstance(a, float) and isinstance(b, float) and not (math.isnan(a) or math.isnan(b)):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    return same_value(a, b)
+
+
 def metric_value(text: str, name: str, **labels: str) -> float:
     """Sum of the samples of ``name`` whose labels include ``labels``."""
     total = 0.0

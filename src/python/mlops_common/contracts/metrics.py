@@ -24,3 +24,8 @@ MODEL_RELOADS_TOTAL = "mlops_model_reloads_total"  # extra label: outcome
 # Monitoring jobs (drift checks), labels: model, feature.
 FEATURE_DRIFT_PSI = "mlops_feature_drift_psi"
 PREDICTION_DRIFT_PSI = "mlops_prediction_drift_psi"  # labels: model
+
+# Train/serve skew check (feature-store-cli skew), labels: model, feature / model, state.
+FEATURE_SKEW_RATIO = "mlops_feature_skew_ratio"
+FEATURE_SKEW_DECISIONS = "mlops_feature_skew_decisions"
+FEATURE_SKEW_LAST_CHECK = "mlops_feature_skew_last_check_timestamp_seconds"

@@ -33,6 +33,9 @@ class PipelineVariables(MlopsBaseSettings):
     backup_keep: PositiveInt = 7
     drift_psi_threshold: float = Field(0.2, gt=0)
     service_urls: dict[str, str] = Field(default_factory=dict)
+    skew_sample_size: PositiveInt = Field(
+        500, description="Recent decisions per service the feature-skew check recomputes."
+    )
     transaction_stream: str = Field(
         "transactions", description="Redis stream (or Kafka topic) of card transactions."
     )

@@ -24,6 +24,7 @@ DOMAIN_DAGS = {
     ],
     "monitoring-dags-bundle": [
         "check_churn_model_drift",
+        "check_fraud_feature_skew",
         "check_fraud_model_drift",
         "monthly_model_retraining_report",
     ],

@@ -46,6 +46,7 @@ EXPECTED = {
         }
         for dag_id in ("check_fraud_model_drift", "check_churn_model_drift")
     },
+    "check_fraud_feature_skew": {"fetch_decisions": set(), "check_skew": {"fetch_decisions"}},
     "monthly_model_retraining_report": {"retraining_report": set()},
 }
 

@@ -1,8 +1,10 @@
 """PySpark job: per-user rolling transaction aggregates as of every transaction.
 
-Windows are ``[t - window, t]`` over event time in whole seconds, the same definition as the
-dbt model ``user_transaction_aggregates`` (a test proves both give the same numbers). Local
-mode by default; ``--master spark://host:7077`` runs it on a cluster.
+Windows are ``[t - window, t)`` over event time in whole seconds (``rangeBetween(-w, -1)``):
+what was known strictly before the transaction, the definition of
+``mlops_common.contracts.transaction_windows`` that the dbt model ``user_transaction_aggregates``
+and the stream consumer share (tests prove all three give the same numbers); an empty window
+gives 0. Local mode by default; ``--master spark://host:7077`` runs it on a cluster.
 """
 
 from __future__ import annotations
@@ -15,18 +17,17 @@ import pandas as pd
 from feature_store_management.data_generation.raw_store import read_raw
 from feature_store_management.feature_tables import write_feature_table
 from feature_store_management.settings import FeatureStoreSettings
+from mlops_common.contracts.transaction_windows import (
+    DAY_S,
+    HOUR_S,
+    LONGEST_WINDOW_S,
+    WINDOW_FEATURES,
+    WINDOW_VIEW,
+)
 from mlops_common.progress import Progress
 
-FEATURE_VIEW = "user_transaction_aggregates"
-FEATURE_COLUMNS = (
-    "txn_count_1h",
-    "txn_count_24h",
-    "txn_amount_sum_24h",
-    "txn_amount_avg_7d",
-    "txn_amount_max_7d",
-    "distinct_categories_7d",
-)
-HOUR, DAY = 3600, 86400
+FEATURE_VIEW = WINDOW_VIEW
+FEATURE_COLUMNS = WINDOW_FEATURES
 
 
 def spark_session(master: str):
@@ -66,17 +67,19 @@ def compute_aggregates(spark, transactions: pd.DataFrame) -> pd.DataFrame:
     )
     df = spark.createDataFrame(slim)
     by_user = Window.partitionBy("user_id").orderBy("ts")
-    w1h = by_user.rangeBetween(-HOUR, 0)
-    w24h = by_user.rangeBetween(-DAY, 0)
-    w7d = by_user.rangeBetween(-7 * DAY, 0)
+    # Whole-second event times: [t - w, t - 1] is [t - w, t).
+    w1h = by_user.rangeBetween(-HOUR_S, -1)
+    w24h = by_user.rangeBetween(-DAY_S, -1)
+    w7d = by_user.rangeBetween(-LONGEST_WINDOW_S, -1)
+    zero = F.lit(0.0)
     result = df.select(
         "transaction_id",
         "user_id",
         F.count("*").over(w1h).alias("txn_count_1h"),
         F.count("*").over(w24h).alias("txn_count_24h"),
-        F.sum("amount").over(w24h).alias("txn_amount_sum_24h"),
-        F.avg("amount").over(w7d).alias("txn_amount_avg_7d"),
-        F.max("amount").over(w7d).alias("txn_amount_max_7d"),
+        F.coalesce(F.sum("amount").over(w24h), zero).alias("txn_amount_sum_24h"),
+        F.coalesce(F.avg("amount").over(w7d), zero).alias("txn_amount_avg_7d"),
+        F.coalesce(F.max("amount").over(w7d), zero).alias("txn_amount_max_7d"),
         F.size(F.collect_set("merchant_category").over(w7d)).alias("distinct_categories_7d"),
     ).toPandas()
     stamps = pd.DataFrame({"transaction_id": slim["transaction_id"], "event_timestamp": ts})
