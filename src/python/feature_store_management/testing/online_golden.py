@@ -266,9 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         "redis_url": args.redis_url,
         "requests": requests,
         "now": now.timestamp(),
-        "windows_now": [
-            brute_force_windows(paid, r["user_id"], now) for r in requests["fraud"]
-        ],
+        "windows_now": [brute_force_windows(paid, r["user_id"], now) for r in requests["fraud"]],
         "quiet_users": sorted({u for u in paid.user_id if u % 10 == 3}),
         "skew_cases": skew_cases(stores["sqlite"], paid),
     }

@@ -68,7 +68,9 @@ def test_cli_prints_json_and_writes_the_textfile(
     prom = tmp_path / "textfile" / "skew_fraud.prom"
     monkeypatch.setenv("MLOPS_HOME", str(settings.home))
     monkeypatch.setenv("MLOPS_PROFILE", settings.profile.value)
-    code = cli.main(["skew", "--decisions", str(decisions), "--model", "m", "--textfile", str(prom)])
+    code = cli.main(
+        ["skew", "--decisions", str(decisions), "--model", "m", "--textfile", str(prom)]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out.splitlines()[0])
     assert summary["skewed"] == 1 and summary["per_feature"]["txn_count_24h"] == 1

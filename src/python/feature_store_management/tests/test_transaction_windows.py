@@ -89,7 +89,9 @@ def test_spark(spark: object) -> None:
 
 
 def dbt_model_sql(relation: str) -> str:
-    model = resources.files(PROJECT_PACKAGE) / "project/models/marts/user_transaction_aggregates.sql"
+    model = (
+        resources.files(PROJECT_PACKAGE) / "project/models/marts/user_transaction_aggregates.sql"
+    )
     sql = model.read_text().replace("{{ ref('stg_transactions') }}", relation)
     assert "{{" not in sql, "the model gained Jinja this test does not render"
     return sql

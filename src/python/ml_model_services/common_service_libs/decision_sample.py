@@ -30,9 +30,7 @@ class DecisionSample:
         items = list(self._items)
         if len(items) > limit:
             items = random.Random(seed).sample(items, limit)
-        return [
-            {"entity_id": e, "decided_at": t, "features": features} for e, t, features in items
-        ]
+        return [{"entity_id": e, "decided_at": t, "features": features} for e, t, features in items]
 
 
 def decision_routes(sample: DecisionSample, dependencies: list[Depends]) -> APIRouter:

@@ -234,10 +234,8 @@ class RedisFeatureReader(OnlineFeatureReader):
             return self._rows(results)
         rows = self._rows(results[0::2])
         for row, reply, t in zip(rows, results[1::2], times, strict=True):
-            if self.fast:  # flat [member, score, member, score, ...]
-                pairs = zip(reply[0::2], reply[1::2], strict=True)
-            else:
-                pairs = iter(reply)
+            # RESP: flat [member, score, member, score, ...]; redis-py: (member, score) pairs.
+            pairs = zip(reply[0::2], reply[1::2], strict=True) if self.fast else iter(reply)
             row.update(aggregate((decode_event(m, float(sc)) for m, sc in pairs), t))
         return rows
 

@@ -15,9 +15,9 @@ count it. A prediction is never refused because features are missing.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ml_model_services.common_service_libs.decision_sample import DecisionSample

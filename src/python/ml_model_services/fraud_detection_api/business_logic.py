@@ -19,7 +19,6 @@ from ml_model_services.fraud_detection_api.schemas import (
 from mlops_common.contracts.features import FRAUD
 from mlops_common.contracts.fraud_on_demand import on_demand_row
 
-
 DEFINITION = ServiceDefinition(
     contract=FRAUD,
     title="fraud-detection-api",

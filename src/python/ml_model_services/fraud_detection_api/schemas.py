@@ -14,7 +14,6 @@ from ml_model_services.common_service_libs.response_schemas import (
     PredictionBase,
 )
 
-
 MAX_CLOCK_SKEW_S = 300
 
 

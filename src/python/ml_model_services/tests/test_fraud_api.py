@@ -23,9 +23,9 @@ from ml_model_services.tests.conftest import native_scores
 from ml_model_services.tests.support import (
     API_KEY,
     Proc,
+    close_value,
     closed_port,
     fuzz_cases,
-    close_value,
     metric_value,
     set_alias,
     start_service,
@@ -127,9 +127,7 @@ def test_online_reader_returns_what_the_feast_sdk_returns(
         for name in names:
             if name == "amount_to_avg_7d_ratio":
                 continue  # Feast's online row has the stale average; the skew test covers it
-            expected = (
-                golden["windows_now"][i][name] if name in WINDOW_FEATURES else sdk[name][i]
-            )
+            expected = golden["windows_now"][i][name] if name in WINDOW_FEATURES else sdk[name][i]
             assert close_value(full[name], expected), (store, name, i, full[name], expected)
             compared += 1
             nones += full[name] is None

@@ -42,4 +42,7 @@ def on_demand_row(request: Mapping[str, Any], stored: Mapping[str, Any]) -> dict
     home = stored.get("home_country")
     home = "unknown" if home is None else str(home)
     country = str(request.get("country") or "unknown")
-    return {"amount_to_avg_7d_ratio": ratio, "is_foreign": int(home != "unknown" and country != home)}
+    return {
+        "amount_to_avg_7d_ratio": ratio,
+        "is_foreign": int(home != "unknown" and country != home),
+    }
