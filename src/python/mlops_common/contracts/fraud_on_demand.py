@@ -20,7 +20,9 @@ from typing import Any
 
 def fraud_request_features(inputs):  # type: ignore[no-untyped-def]
     """Vectorised on-demand features: ``inputs`` is a pandas frame, so is the result."""
-    import pandas as pd  # inside: Feast ships the function by value (dill) to its consumers
+    # Imported inside: Feast ships the function by value (dill), and the serving resolve has
+    # no pandas (it runs on_demand_row).
+    import pandas as pd  # pants: no-infer-dep
 
     avg = inputs["txn_amount_avg_7d"].astype("float64")
     amount = inputs["amount"].astype("float64")
