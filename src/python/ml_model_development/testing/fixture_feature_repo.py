@@ -117,7 +117,9 @@ def _fraud_labels(
         {
             "transaction_id": np.arange(first_id, first_id + n, dtype=np.int64),
             USER_JOIN_KEY: rows,
-            "event_timestamp": [start + timedelta(minutes=int(m)) for m in rng.integers(0, minutes, n)],
+            "event_timestamp": [
+                start + timedelta(minutes=int(m)) for m in rng.integers(0, minutes, n)
+            ],
             "amount": amount,
             "merchant_category": rng.choice(CATEGORIES, n),
             "country": country,
@@ -166,7 +168,9 @@ def grow_by_a_day(root: Path, new_users: int = 40, seed: int = 11) -> None:
     later and includes the new users (their labels, the others' kept)."""
     rng = np.random.default_rng(seed)
     data, labels = root / "feature_repo" / "data", root / "labels"
-    old = {name: pd.read_parquet(data / f"{name}.parquet") for name in ("profile", "txn", "activity")}
+    old = {
+        name: pd.read_parquet(data / f"{name}.parquet") for name in ("profile", "txn", "activity")
+    }
     first = int(old["profile"][USER_JOIN_KEY].max()) + 1
     added = _user_frames(rng, np.arange(first, first + new_users))
     frames = {name: pd.concat([old[name], added[name]], ignore_index=True) for name in old}

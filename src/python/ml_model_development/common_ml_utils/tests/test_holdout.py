@@ -95,8 +95,11 @@ def test_empty_or_single_class_holdout_says_how_to_fix(settings, needle) -> None
 
 def test_window_after_both_cutoffs_and_legacy_champion() -> None:
     data = frame()
-    old = split_frame(data[data["event_timestamp"] < START + pd.Timedelta(days=25)],
-                      FraudTrainingSettings(), FRAUD).record
+    old = split_frame(
+        data[data["event_timestamp"] < START + pd.Timedelta(days=25)],
+        FraudTrainingSettings(),
+        FRAUD,
+    ).record
     new = split_frame(data, FraudTrainingSettings(), FRAUD).record
     window = choose_window(data, FRAUD.label, new, old, "1")
     assert window.honest and window.rule == "out_of_time"

@@ -134,7 +134,7 @@ def test_fraud_window_is_after_both_cutoffs(grown) -> None:
 
 def test_version_and_run_tags_carry_the_cutoff(grown) -> None:
     client = MlflowClient()
-    for cls, g in grown.items():
+    for g in grown.values():
         version = client.get_model_version(g.trainer.name, g.challenger_version)
         record = HoldoutRecord.from_tags(version.tags)
         trained = g.challenger_rows["event_timestamp"]
