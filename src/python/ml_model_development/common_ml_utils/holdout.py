@@ -52,7 +52,9 @@ def entity_bucket(values: pd.Series) -> np.ndarray:
     machine or Python version (``hash()`` is salted per process; sha256 is not)."""
 
     def one(value: object) -> float:
-        key = str(int(value)) if isinstance(value, int | np.integer | float | np.floating) else value
+        key = (
+            str(int(value)) if isinstance(value, int | np.integer | float | np.floating) else value
+        )
         return int(hashlib.sha256(str(key).encode()).hexdigest()[:8], 16) / _BUCKETS
 
     uniques = pd.unique(values)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from ml_model_development.common_ml_utils.settings import (
-    Hyperparameters,
     HoldoutStrategy,
+    Hyperparameters,
     TrainingSettings,
 )
 
