@@ -62,7 +62,7 @@ def _parser(names: list[str]) -> argparse.ArgumentParser:
     train.add_argument("--promote", action="store_true", help="run evaluate/promote after")
     train.add_argument("--no-register", action="store_true", help="log only")
     for name in ("evaluate", "promote"):
-        p = sub.add_parser(name, help="challenger vs champion on the same holdout")
+        p = sub.add_parser(name, help="challenger vs champion on rows neither was fitted on")
         p.add_argument("model", choices=names)
     batch = sub.add_parser("predict-batch", help="score entity rows with the champion")
     batch.add_argument("model", choices=names)

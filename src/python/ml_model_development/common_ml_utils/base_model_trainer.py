@@ -1,6 +1,7 @@
 """The abstract trainer every model project inherits (the seed's ``base_model_trainer.py``).
 
-:meth:`BaseModelTrainer.run` is a template method: load → validate → preprocess → split →
+:meth:`BaseModelTrainer.run` is a template method: load → validate → preprocess → split
+(``holdout.py``: out-of-time, entity or random, recorded as ``data_cutoff`` & co.) →
 fit → evaluate → export (ONNX + parity gate) → log → register. A model project supplies only
 what differs (contract, settings class, data loading, preprocessor, estimator); everything
 else (data contract, metrics and plots, MLflow logging, ONNX export, registry aliases) is
@@ -22,7 +23,6 @@ import mlflow
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from ml_model_development.common_ml_utils import mlflow_utils
@@ -33,6 +33,7 @@ from ml_model_development.common_ml_utils.evaluation_utils import (
     classification_metrics,
     save_plots,
 )
+from ml_model_development.common_ml_utils.holdout import HoldoutRecord, Split, split_frame
 from ml_model_development.common_ml_utils.onnx_export import (
     ParityReport,
     check_parity,
@@ -60,12 +61,6 @@ class TrainingResult:
     parity_max_abs_diff: float
     parity_rows: int
     timings_s: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class Split:
-    train: pd.DataFrame
-    holdout: pd.DataFrame
 
 
 def trusted_types(pipeline: Pipeline) -> list[str]:
@@ -124,14 +119,8 @@ class BaseModelTrainer(ABC):
         )
 
     def split(self, frame: pd.DataFrame) -> Split:
-        """Deterministic stratified split: the same data always yields the same holdout."""
-        train, holdout = train_test_split(
-            frame,
-            test_size=self.settings.test_size,
-            random_state=self.settings.random_seed,
-            stratify=frame[self.contract.label],
-        )
-        return Split(train.reset_index(drop=True), holdout.reset_index(drop=True))
+        """Holdout by ``settings.holdout_strategy``; deterministic and stable across runs."""
+        return split_frame(frame, self.settings, self.contract)
 
     def features(self, frame: pd.DataFrame) -> pd.DataFrame:
         return prepare_frame(frame, self.contract)
@@ -198,6 +187,9 @@ class BaseModelTrainer(ABC):
         """Params, metrics, plots, native model and ONNX graph + signature into the run."""
         mlflow.log_params(self.params())
         mlflow.log_params({"train_rows": len(split.train), "holdout_rows": len(split.holdout)})
+        holdout_tags = split.record.tags() if split.record is not None else {}
+        mlflow.log_params({k: v for k, v in holdout_tags.items() if not k.endswith("_rows")})
+        mlflow.set_tags(holdout_tags)  # data_cutoff, holdout_strategy, holdout_start/end, ...
         mlflow.log_metrics({**metrics, "parity_max_abs_diff": parity.max_abs_diff})
         mlflow.set_tags(
             {
@@ -247,12 +239,17 @@ class BaseModelTrainer(ABC):
         module = type(self.build_estimator()).__module__.split(".")[0]
         return "xgboost-cpu" if module == "xgboost" else module
 
-    def register(self, model_uri: str) -> str:
+    def register(self, model_uri: str, record: HoldoutRecord | None = None) -> str:
+        """Register as challenger; the holdout record's tags let promotion find unseen rows."""
         return mlflow_utils.register(
             model_uri,
             self.name,
             self.contract.challenger_alias,
-            tags={"run_id": self.run_id, "feature_service": self.contract.feature_service},
+            tags={
+                "run_id": self.run_id,
+                "feature_service": self.contract.feature_service,
+                **(record.tags() if record is not None else {}),
+            },
         )
 
     # -- the template method ----------------------------------------------------------------
@@ -277,6 +274,8 @@ class BaseModelTrainer(ABC):
         frame = step("validate", self.validate, frame)
         pipeline = step("preprocess", self.preprocess)
         split = step("split", self.split, frame)
+        if split.record is not None:
+            self.say(f"holdout {split.record.holdout_strategy}: {split.record.describe()}")
         pipeline = step("fit", self.fit, pipeline, split.train)
         metrics = step("evaluate", self.evaluate, pipeline, split.holdout)
         self.say(", ".join(f"{k}={metrics[k]:.4f}" for k in ("roc_auc", "pr_auc")))
@@ -290,7 +289,7 @@ class BaseModelTrainer(ABC):
             model_uri = step("log", self.log, pipeline, split, metrics, onnx_bytes, parity)
             version = None
             if self.settings.register_model:
-                version = step("register", self.register, model_uri)
+                version = step("register", self.register, model_uri, split.record)
                 self.say(
                     f"registered {self.name} version {version} as '{self.contract.challenger_alias}'"
                 )

@@ -1,10 +1,17 @@
-"""Champion/challenger promotion by registry aliases.
+"""Champion/challenger promotion by registry aliases, judged on rows neither model saw.
 
-``evaluate`` scores the ``challenger`` and the current ``champion`` on the same holdout (the
-deterministic split of the current training data) and moves ``champion`` only when the
-challenger is better by ``promotion_margin`` on ``promotion_metric``. The champion's ONNX
-graph and signature are then copied to ``$MLOPS_HOME/models/<name>/champion/`` so consumers
-without MLflow (services) can load it from disk.
+``evaluate_and_promote`` reads each version's holdout record (version tags written at
+training: ``data_cutoff``, ``holdout_strategy``, …), scores the ``challenger`` and the
+current ``champion`` only on today's rows neither was fitted on (``promotion_window.py``:
+after both cutoffs, or the stable entity holdout group) and moves ``champion`` only when the
+challenger is better by ``promotion_margin`` on ``promotion_metric``. Re-scoring a random
+split of today's data instead would judge the champion on rows it trained on (ROC-AUC 0.9906
+vs 0.9576 unseen on the quickstart data), a head start that keeps a stale champion in place.
+
+The decision, its window and row counts go to the log, the JSON result and tags on the
+challenger version and its run (``promotion_*``; ``promotion.champion`` = ISO time it became
+champion, which the retraining report reads). The champion's ONNX graph and signature are
+copied to ``$MLOPS_HOME/models/<name>/champion/`` so consumers without MLflow can load it.
 """
 
 from __future__ import annotations
@@ -12,14 +19,20 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import mlflow
+from mlflow.tracking import MlflowClient
 
 from ml_model_development.common_ml_utils import mlflow_utils
 from ml_model_development.common_ml_utils.base_model_trainer import BaseModelTrainer
 from ml_model_development.common_ml_utils.evaluation_utils import classification_metrics
+from ml_model_development.common_ml_utils.holdout import HoldoutRecord, iso
+from ml_model_development.common_ml_utils.promotion_window import PromotionWindow, choose_window
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH, SIGNATURE_ARTIFACT_PATH
+
+PROMOTED_AT_TAG = "promotion.{alias}"  # ISO time; read by ml_reporting_monitoring reports
 
 
 class PromotionError(RuntimeError):
@@ -32,12 +45,22 @@ class PromotionDecision:
     metric: str
     challenger_version: str
     champion_version: str | None
-    challenger_score: float
+    challenger_score: float | None
     champion_score: float | None
     margin: float
     promoted: bool
     reason: str
     champion_dir: str | None = None
+    # the promotion window: rows neither model was fitted on (see promotion_window.py)
+    window: str | None = None
+    window_rule: str | None = None
+    window_start: str | None = None
+    window_end: str | None = None
+    window_rows: int = 0
+    window_positives: int = 0
+    window_honest: bool = True
+    challenger_cutoff: str | None = None
+    champion_cutoff: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -64,6 +87,58 @@ def publish_champion(trainer: BaseModelTrainer, version: str, run_id: str) -> Pa
     return target
 
 
+def _tag_decision(decision: PromotionDecision, run_id: str) -> None:
+    """``promotion_*`` tags on the challenger version and its run: what was compared, where."""
+    tags = {
+        "promotion_window": decision.window,
+        "promotion_window_rule": decision.window_rule,
+        "promotion_window_start": decision.window_start,
+        "promotion_window_end": decision.window_end,
+        "promotion_rows": decision.window_rows,
+        "promotion_positives": decision.window_positives,
+        "promotion_window_honest": decision.window_honest,
+        "promotion_metric": decision.metric,
+        "promotion_challenger_score": decision.challenger_score,
+        "promotion_champion_score": decision.champion_score,
+        "promotion_champion_version": decision.champion_version,
+        "promotion_promoted": decision.promoted,
+        "promotion_reason": decision.reason,
+        "promotion_decided_at": iso(datetime.now(UTC)),
+    }
+    client = MlflowClient()
+    for key, value in tags.items():
+        if value is not None:
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            client.set_model_version_tag(
+                decision.registered_model_name, decision.challenger_version, key, text
+            )
+            client.set_tag(run_id, key, text)
+    if decision.promoted:
+        client.set_model_version_tag(
+            decision.registered_model_name,
+            decision.challenger_version,
+            PROMOTED_AT_TAG.format(alias="champion"),
+            tags["promotion_decided_at"],
+        )
+
+
+def _compare(
+    metric: str, margin: float, challenger: float, champion: float, window: PromotionWindow
+) -> tuple[bool, str]:
+    promoted = challenger >= champion + margin
+    reason = (
+        f"challenger {metric} {challenger:.4f} {'>=' if promoted else '<'} champion"
+        f" {champion:.4f} + margin {margin} on {window.n_rows} rows ({window.rule})"
+    )
+    if not window.honest:
+        reason += (
+            f"; {window.description}, which favours the champion, so only a win promotes. To"
+            " compare honestly, tag the champion version with data_cutoff=<ISO-8601 UTC time"
+            " of its newest training row>"
+        )
+    return promoted, reason
+
+
 def evaluate_and_promote(trainer: BaseModelTrainer) -> PromotionDecision:
     mlflow_utils.configure(trainer.platform)
     name, c = trainer.name, trainer.contract
@@ -72,31 +147,45 @@ def evaluate_and_promote(trainer: BaseModelTrainer) -> PromotionDecision:
         raise PromotionError(f"no '{c.challenger_alias}' version of {name}; train first")
     champion = mlflow_utils.version_for_alias(name, c.champion_alias)
     metric, margin = trainer.settings.promotion_metric, trainer.settings.promotion_margin
+    same = champion is not None and str(champion.version) == str(challenger.version)
+    rival = None if champion is None or same else champion
 
-    holdout = trainer.split(trainer.load_validated()).holdout
-    x, y = trainer.features(holdout), trainer.labels(holdout)
+    chal_record = HoldoutRecord.from_tags(challenger.tags)
+    champ_record = None if rival is None else HoldoutRecord.from_tags(rival.tags)
+    frame = trainer.load_validated()
+    window = choose_window(
+        frame, c.label, chal_record, champ_record, None if rival is None else str(rival.version)
+    )
+    trainer.say(f"promotion window: {window.summary()}")
+    x, y = trainer.features(window.rows), trainer.labels(window.rows)
 
-    def score(alias: str) -> float:
+    def score(alias: str) -> float | None:
+        if not window.usable:
+            return None
         model = mlflow.sklearn.load_model(f"models:/{name}@{alias}")
         proba = model.predict_proba(x)[:, 1]
         return classification_metrics(y, proba, trainer.settings.decision_threshold)[metric]
 
     challenger_score = score(c.challenger_alias)
-    trainer.say(f"challenger v{challenger.version} {metric}={challenger_score:.4f}")
+    shown = "n/a" if challenger_score is None else f"{challenger_score:.4f}"
+    trainer.say(f"challenger v{challenger.version} {metric}={shown}")
     champion_score = None
     if champion is None:
         promoted, reason = True, "no champion yet"
-    elif str(champion.version) == str(challenger.version):
+    elif same:
         promoted, reason = False, "challenger is already champion"
         champion_score = challenger_score
+    elif challenger_score is None:
+        promoted = False
+        reason = (
+            f"no usable rows neither model was fitted on ({window.summary()}), champion"
+            f" v{champion.version} kept: retrain when newer data has arrived, or widen"
+            " TRAINING_HOLDOUT_DAYS / TRAINING_HOLDOUT_ENTITY_SHARE"
+        )
     else:
         champion_score = score(c.champion_alias)
         trainer.say(f"champion v{champion.version} {metric}={champion_score:.4f}")
-        promoted = challenger_score >= champion_score + margin
-        reason = (
-            f"challenger {metric} {challenger_score:.4f} "
-            f"{'>=' if promoted else '<'} champion {champion_score:.4f} + margin {margin}"
-        )
+        promoted, reason = _compare(metric, margin, challenger_score, champion_score, window)
     decision = PromotionDecision(
         registered_model_name=name,
         metric=metric,
@@ -107,7 +196,18 @@ def evaluate_and_promote(trainer: BaseModelTrainer) -> PromotionDecision:
         margin=margin,
         promoted=promoted,
         reason=reason,
+        window=window.description,
+        window_rule=window.rule,
+        window_start=window.start,
+        window_end=window.end,
+        window_rows=window.n_rows,
+        window_positives=window.positives,
+        window_honest=window.honest,
+        challenger_cutoff=iso(chal_record.data_cutoff),
+        champion_cutoff=None if champ_record is None else iso(champ_record.data_cutoff),
     )
+    if not same:
+        _tag_decision(decision, challenger.run_id)
     if promoted:
         mlflow_utils.set_alias(name, c.champion_alias, str(challenger.version))
         decision.champion_dir = str(

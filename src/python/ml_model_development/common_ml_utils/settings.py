@@ -21,6 +21,10 @@ class ConfigError(ValueError):
     """Settings could not be built; the message names each bad variable and what to change."""
 
 
+# How a run picks the rows it is evaluated on (see ``common_ml_utils/holdout.py``).
+HoldoutStrategy = Literal["out_of_time", "entity", "random"]
+
+
 class Hyperparameters(BaseModel):
     """Base for per-model hyperparameters: unknown keys are errors, not silently ignored."""
 
@@ -46,7 +50,34 @@ class TrainingSettings(MlopsBaseSettings):
     experiment_name: str | None = Field(
         default=None, description="MLflow experiment; default the registered model name."
     )
-    test_size: float = Field(default=0.25, gt=0.0, lt=0.9)
+    holdout_strategy: HoldoutStrategy = Field(
+        default="out_of_time",
+        description=(
+            "out_of_time: hold out the last holdout_days of the data (rows after the run's"
+            " data_cutoff), as production scores the future; entity: hold out every row of a"
+            " fixed, hash-chosen share of entities (holdout_entity_share) that no run ever"
+            " trains on, for labels that are one snapshot per entity; random: stratified"
+            " test_size split of today's rows, OPTIMISTIC (neighbours in time and the same"
+            " entity land on both sides) and kept only as an option."
+        ),
+    )
+    holdout_days: float = Field(
+        default=7.0,
+        gt=0.0,
+        description=(
+            "out_of_time: length of the most recent period held out, in days. A week covers"
+            " the weekly cycle and is ~12-23% of the 30-60 days the data generator writes."
+        ),
+    )
+    holdout_entity_share: float = Field(
+        default=0.2,
+        gt=0.0,
+        lt=1.0,
+        description="entity: share of entities (by sha256 of the join key) never trained on.",
+    )
+    test_size: float = Field(
+        default=0.25, gt=0.0, lt=0.9, description="random strategy only: holdout share."
+    )
     random_seed: int = Field(default=42, ge=0)
     decision_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     promotion_metric: Literal["roc_auc", "pr_auc"] = "roc_auc"

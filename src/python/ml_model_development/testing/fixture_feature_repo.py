@@ -47,9 +47,12 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _write_data(data: Path, users: int, seed: int) -> dict[str, pd.DataFrame]:
-    rng = np.random.default_rng(seed)
-    ids = np.arange(1, users + 1)
+FRAUD_DAYS = 28  # label span: a 7-day out-of-time holdout leaves three weeks to train on
+
+
+def _user_frames(rng: np.random.Generator, ids: np.ndarray) -> dict[str, pd.DataFrame]:
+    """Profile, transaction-aggregate and activity rows of ``ids``, all stamped at T0."""
+    users = len(ids)
     ts = pd.Series([T0] * users)
     profile = pd.DataFrame(
         {
@@ -88,27 +91,35 @@ def _write_data(data: Path, users: int, seed: int) -> dict[str, pd.DataFrame]:
     )
     # Some missing values in stored features, as real sources have.
     activity.loc[rng.random(users) < 0.05, "spend_30d"] = np.nan
-    for name, frame in (("profile", profile), ("txn", txn), ("activity", activity)):
-        frame.to_parquet(data / f"{name}.parquet", index=False)
+    return {"profile": profile, "txn": txn, "activity": activity}
 
-    # Fraud labels: 3 transactions per user, fraud likely for large foreign night purchases.
-    rows = np.repeat(ids, 3)
+
+def _fraud_labels(
+    rng: np.random.Generator,
+    frames: dict[str, pd.DataFrame],
+    rows: np.ndarray,
+    start: datetime,
+    minutes: int,
+    first_id: int = 1,
+) -> pd.DataFrame:
+    """Labelled transactions of users ``rows`` (repeats allowed) in ``[start, +minutes)``,
+    numbered from ``first_id`` like the real table: fraud likely for large foreign night
+    purchases."""
     n = len(rows)
+    home = frames["profile"].set_index(USER_JOIN_KEY)["home_country"]
+    avg7 = frames["txn"].set_index(USER_JOIN_KEY)["txn_amount_avg_7d"]
     amount = rng.gamma(2.0, 40.0, n) * np.where(rng.random(n) < 0.15, 6.0, 1.0)
-    country = np.where(
-        rng.random(n) < 0.8,
-        profile.set_index(USER_JOIN_KEY).loc[rows, "home_country"],
-        rng.choice(COUNTRIES, n),
-    )
+    country = np.where(rng.random(n) < 0.8, home.loc[rows], rng.choice(COUNTRIES, n))
     hour = rng.integers(0, 24, n)
-    ratio = amount / avg7[rows - 1]
-    foreign = country != profile.set_index(USER_JOIN_KEY).loc[rows, "home_country"].to_numpy()
+    ratio = amount / avg7.loc[rows].to_numpy()
+    foreign = country != home.loc[rows].to_numpy()
     logit = -3.0 + 1.2 * np.log1p(ratio) + 1.5 * foreign + 1.0 * (hour < 5)
-    fraud = pd.DataFrame(
+    return pd.DataFrame(
         {
+            "transaction_id": np.arange(first_id, first_id + n, dtype=np.int64),
             USER_JOIN_KEY: rows,
             "event_timestamp": [
-                T0 + timedelta(days=1, minutes=int(m)) for m in rng.integers(0, 10_000, n)
+                start + timedelta(minutes=int(m)) for m in rng.integers(0, minutes, n)
             ],
             "amount": amount,
             "merchant_category": rng.choice(CATEGORIES, n),
@@ -117,6 +128,13 @@ def _write_data(data: Path, users: int, seed: int) -> dict[str, pd.DataFrame]:
             FRAUD.label: (rng.random(n) < _sigmoid(logit)).astype(int),
         }
     )
+
+
+def _churn_labels(
+    rng: np.random.Generator, frames: dict[str, pd.DataFrame], at: datetime
+) -> pd.DataFrame:
+    """One row per user stamped at ``at`` (a snapshot), label from activity and plan."""
+    activity, profile = frames["activity"], frames["profile"]
     churn_logit = (
         -1.0
         + 0.06 * activity["days_since_last_login"].to_numpy()
@@ -124,14 +142,55 @@ def _write_data(data: Path, users: int, seed: int) -> dict[str, pd.DataFrame]:
         + 0.5 * activity["support_contacts_90d"].to_numpy()
         + 0.6 * (profile["plan"].to_numpy() == "basic")
     )
-    churn = pd.DataFrame(
+    return pd.DataFrame(
         {
-            USER_JOIN_KEY: ids,
-            "event_timestamp": [T0 + timedelta(days=2)] * users,
-            CHURN.label: (rng.random(users) < _sigmoid(churn_logit)).astype(int),
+            USER_JOIN_KEY: profile[USER_JOIN_KEY].to_numpy(),
+            "event_timestamp": [at] * len(profile),
+            CHURN.label: (rng.random(len(profile)) < _sigmoid(churn_logit)).astype(int),
         }
     )
+
+
+def _write_data(data: Path, users: int, seed: int) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    ids = np.arange(1, users + 1)
+    frames = _user_frames(rng, ids)
+    for name, frame in frames.items():
+        frame.to_parquet(data / f"{name}.parquet", index=False)
+    # Fraud labels: 3 transactions per user over FRAUD_DAYS days from T0 + 1 day.
+    fraud = _fraud_labels(rng, frames, np.repeat(ids, 3), T0 + timedelta(days=1), FRAUD_DAYS * 1440)
+    churn = _churn_labels(rng, frames, T0 + timedelta(days=2))
     return {"fraud": fraud, "churn": churn}
+
+
+def grow_by_a_day(root: Path, new_users: int = 40, seed: int = 11) -> None:
+    """The fixture one day later: new users sign up (feature rows at T0 like the others),
+    a day of labelled transactions after the newest one, and the churn snapshot moves a day
+    later and includes the new users (their labels, the others' kept)."""
+    rng = np.random.default_rng(seed)
+    data, labels = root / "feature_repo" / "data", root / "labels"
+    old = {
+        name: pd.read_parquet(data / f"{name}.parquet") for name in ("profile", "txn", "activity")
+    }
+    first = int(old["profile"][USER_JOIN_KEY].max()) + 1
+    added = _user_frames(rng, np.arange(first, first + new_users))
+    frames = {name: pd.concat([old[name], added[name]], ignore_index=True) for name in old}
+    for name, frame in frames.items():
+        frame.to_parquet(data / f"{name}.parquet", index=False)
+    fraud_path = labels / f"{FRAUD.use_case}_labels.parquet"
+    fraud = pd.read_parquet(fraud_path)
+    last = pd.Timestamp(fraud["event_timestamp"].max()).to_pydatetime()
+    ids = frames["profile"][USER_JOIN_KEY].to_numpy()
+    payers = rng.choice(ids, len(fraud) // FRAUD_DAYS)
+    first_id = int(fraud["transaction_id"].max()) + 1
+    day = _fraud_labels(rng, frames, payers, last + timedelta(minutes=1), 1440, first_id)
+    pd.concat([fraud, day], ignore_index=True).to_parquet(fraud_path, index=False)
+    churn_path = labels / f"{CHURN.use_case}_labels.parquet"
+    churn = pd.read_parquet(churn_path)
+    at = pd.Timestamp(churn["event_timestamp"].max()).to_pydatetime() + timedelta(days=1)
+    fresh = _churn_labels(rng, added, at)
+    moved = churn.assign(event_timestamp=[at] * len(churn))
+    pd.concat([moved, fresh], ignore_index=True).to_parquet(churn_path, index=False)
 
 
 def _definitions(data: Path) -> list[object]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ml_model_development.common_ml_utils.settings import Hyperparameters, TrainingSettings
+from ml_model_development.common_ml_utils.settings import (
+    HoldoutStrategy,
+    Hyperparameters,
+    TrainingSettings,
+)
 
 
 class LightGBMHyperparameters(Hyperparameters):
@@ -20,4 +24,8 @@ class LightGBMHyperparameters(Hyperparameters):
 
 
 class ChurnTrainingSettings(TrainingSettings):
+    # Churn labels are one row per user, all stamped at one observation time (a snapshot)
+    # with a static label: no time cutoff can separate them, and a user trained on in one
+    # run must not be judged on in the next, so the holdout is a fixed group of users.
+    holdout_strategy: HoldoutStrategy = "entity"
     hyperparameters: LightGBMHyperparameters = Field(default_factory=LightGBMHyperparameters)
