@@ -70,7 +70,11 @@ def dry_run(
 
 
 def _coerce(value: str) -> Any:
-    """CSV cells arrive as text; numbers must compare as numbers."""
+    """CSV cells arrive as text; numbers must compare as numbers, flags as booleans."""
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if value == "":
+        return None  # an empty cell is a missing value (e.g. entity_known when not read)
     try:
         return int(value)
     except ValueError:
