@@ -159,6 +159,41 @@ def test_batch_prediction_and_cli(platform, mlops_home: Path, monkeypatch, capsy
         )
         assert scored["model_version"].eq(str(champion.version)).all()
         assert scored["scored_at"].notna().all()
+    # Fail safe in batch as online: an unknown card holder's large payment abroad is reviewed,
+    # a small one is still decided by the model, a known card holder's by the model and rules.
+    unknown, known = 10_000_000, int(to_score["user_id"].iloc[0])
+    cases = pd.DataFrame(
+        {
+            "user_id": [unknown, unknown, known],
+            "event_timestamp": [to_score["event_timestamp"].max()] * 3,
+            "amount": [129.50, 12.0, 129.50],
+            "merchant_category": ["electronics"] * 3,
+            "country": ["BR"] * 3,
+            "hour_of_day": [14] * 3,
+            "case": ["unknown_big", "unknown_small", "known_big"],
+        }
+    )
+    cases.to_parquet(mlops_home / "fail_safe.parquet")
+    score_batch(
+        FraudDetectionTrainer(settings=FraudTrainingSettings(), platform=platform),
+        mlops_home / "fail_safe.parquet",
+        mlops_home / "fail_safe_scored.parquet",
+        engine="onnx",
+        rules=bundled_rules_path(FRAUD.use_case),
+    )
+    got = pd.read_parquet(mlops_home / "fail_safe_scored.parquet").set_index("case")
+    rules = load_rules(bundled_rules_path(FRAUD.use_case))
+    fail_safe = {"unknown_card_holder", "degraded_read"}
+    big, small, mine = got.loc["unknown_big"], got.loc["unknown_small"], got.loc["known_big"]
+    assert not big["entity_known"] and big["degraded"]
+    assert big["missing_features"].split(",") == [f.name for f in FRAUD.stored_features]
+    assert fail_safe <= set(big["fired_rules"].split(",")) and big["label"] in ("review", "block")
+    assert not small["entity_known"] and not fail_safe & set(small["fired_rules"].split(","))
+    by_model = rules.decide({**small[FRAUD.feature_names].to_dict(), "score": small["score"]})
+    assert (small["label"], small["fired_rules"]) == (by_model.label, ",".join(by_model.fired))
+    assert mine["entity_known"] and not mine["degraded"] and mine["missing_count"] == 0
+    assert not fail_safe & set(mine["fired_rules"].split(","))
+
     native = predict_batch(
         entities_path,
         mlops_home / "n.parquet",
