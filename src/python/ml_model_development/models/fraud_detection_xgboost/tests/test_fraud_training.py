@@ -165,7 +165,8 @@ def test_batch_prediction_and_cli(platform, mlops_home: Path, monkeypatch, capsy
     cases = pd.DataFrame(
         {
             "user_id": [unknown, unknown, known],
-            "event_timestamp": [to_score["event_timestamp"].max()] * 3,
+            # distinct times: Feast's point-in-time join keeps one row per (entity, time)
+            "event_timestamp": to_score["event_timestamp"].max() + pd.to_timedelta([1, 2, 3], "s"),
             "amount": [129.50, 12.0, 129.50],
             "merchant_category": ["electronics"] * 3,
             "country": ["BR"] * 3,
