@@ -33,9 +33,7 @@ def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def read_context(
-    contract: ModelContract, stored: Mapping[str, Any] | None
-) -> dict[str, Any]:
+def read_context(contract: ModelContract, stored: Mapping[str, Any] | None) -> dict[str, Any]:
     """Rule attributes for one entity's stored features; ``stored=None`` = store not read.
 
     ``stored`` maps the contract's stored feature names to values (absent keys count as

@@ -1,5 +1,6 @@
 """Rules on the read behind a score: degraded, missing features, unknown entity (fail safe)."""
 
+import importlib.util
 import math
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 
 from mlops_common.contracts.features import CHURN, FRAUD
 from mlops_common.label_engine import RuleFileError, RuleSet, bundled_rules_path, load_rules
+from mlops_common.label_engine.cli import main
 from mlops_common.label_engine.context import read_context
 from mlops_common.label_engine.dry_run import dry_run, read_history
 
@@ -148,3 +150,14 @@ def test_dry_run_replays_csv_history_with_flags_and_lists(tmp_path: Path) -> Non
     assert report.candidate_rule_hits["unknown_card_holder"] == 1
     assert report.candidate_rule_hits["degraded_read"] == 2
     assert not math.isnan(report.as_dict()["changed_share"])
+
+
+def test_parquet_history_without_pyarrow_says_how_to_proceed(tmp_path: Path, capsys) -> None:
+    if importlib.util.find_spec("pyarrow") is not None:
+        pytest.skip("pyarrow is installed here: the parquet path is tested with batch scoring")
+    history = tmp_path / "scored.parquet"
+    history.write_bytes(b"PAR1")
+    rules = str(bundled_rules_path("fraud_detection"))
+    args = ["dry-run", "--current", rules, "--candidate", rules, "--history", str(history)]
+    assert main(args) == 2
+    assert "needs pyarrow" in capsys.readouterr().err

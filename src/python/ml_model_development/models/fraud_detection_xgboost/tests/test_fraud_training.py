@@ -25,7 +25,7 @@ from ml_model_development.models.fraud_detection_xgboost.evaluate import evaluat
 from ml_model_development.models.fraud_detection_xgboost.predict_batch import predict_batch
 from ml_model_development.models.fraud_detection_xgboost.train import FraudDetectionTrainer
 from mlops_common.contracts.features import FRAUD
-from mlops_common.label_engine import bundled_rules_path, load_rules
+from mlops_common.label_engine import RuleSet, bundled_rules_path, dry_run, load_rules, read_history
 from mlops_common.settings import PlatformSettings
 
 TEST_POSTGRES_DSN = os.environ.get(
@@ -194,6 +194,19 @@ def test_batch_prediction_and_cli(platform, mlops_home: Path, monkeypatch, capsy
     assert (small["label"], small["fired_rules"]) == (by_model.label, ",".join(by_model.fired))
     assert mine["entity_known"] and not mine["degraded"] and mine["missing_count"] == 0
     assert not fail_safe & set(mine["fired_rules"].split(","))
+    # The output replays as it was decided: dry-run reads it as is (parquet, context columns).
+    bundled = load_rules(bundled_rules_path(FRAUD.use_case))
+    before = RuleSet(
+        bundled.name,
+        "before",
+        bundled.labels,
+        bundled.default_label,
+        tuple(r for r in bundled.rules if r.name not in fail_safe),
+    )
+    history = read_history(mlops_home / "fail_safe_scored.parquet")
+    report = dry_run(before, bundled, history)
+    assert report.rows == 3 and report.candidate_labels == got["label"].value_counts().to_dict()
+    assert report.candidate_rule_hits["unknown_card_holder"] == 1
 
     native = predict_batch(
         entities_path,
