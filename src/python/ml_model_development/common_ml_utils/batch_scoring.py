@@ -10,10 +10,15 @@ scores (batches under ``AUTO_MIN_ROWS`` use the model's ``preferred_batch_engine
 With ``rules`` (a Label Engine rules file, ``mlops_common/label_engine/rules/<use_case>.yaml``)
 every scored row also gets the business decision: ``label``, the ``fired_rules`` and the
 ``rules_version``. The rules see the row's model features (request, stored and on-demand
-values, e.g. ``amount``, ``is_foreign``, ``plan``) plus ``score`` — the same attributes the
-online services pass — so batch and online decisions agree. The output also keeps the model
-features and any extra entity columns (e.g. ``transaction_id``) for drift checks and joins,
-and is written atomically (temp file + rename): a re-run replaces it whole.
+values, e.g. ``amount``, ``is_foreign``, ``plan``), ``score`` and what the read was like —
+``degraded``, ``missing_features``, ``missing_count``, ``entity_known``, computed from the
+offline row's stored features by the same :func:`~mlops_common.label_engine.context.read_context`
+the online services use — so batch and online decisions agree (an unknown card holder's large
+payment is reviewed in both). Those four columns are always written (``missing_features``
+comma-separated, like ``fired_rules``), so ``label-engine dry-run`` can replay the output.
+The output also keeps the model features and any extra entity columns (e.g.
+``transaction_id``) for drift checks and joins, and is written atomically (temp file +
+rename): a re-run replaces it whole.
 
 Given a ``partition_date`` on the servers profile, the rows are also published to
 PostgreSQL (``mlops_predictions.<registered model name>``, that day's rows replaced in one
@@ -46,6 +51,7 @@ from ml_model_development.common_ml_utils.prediction_store import publish_partit
 from mlops_common.contracts.features import ModelContract
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
 from mlops_common.label_engine import load_rules
+from mlops_common.label_engine.context import CONTEXT_ATTRIBUTES, read_context
 from mlops_common.progress import Progress
 from mlops_common.settings import Profile
 
@@ -158,6 +164,17 @@ def score_frame(score: Scorer, x: pd.DataFrame, progress: Progress | None = None
     return np.concatenate(parts) if parts else np.array([], dtype=np.float64)
 
 
+def read_contexts(frame: pd.DataFrame, contract: ModelContract) -> list[dict]:
+    """Per row, the rule attributes about the read (see :mod:`mlops_common.label_engine.context`).
+
+    The offline store answered (or the whole batch failed), so each row is judged on its own
+    stored values; NaN/None/NA become ``None`` before :func:`read_context` sees them.
+    """
+    stored = frame[[f.name for f in contract.stored_features]]
+    records = stored.astype(object).where(stored.notna(), None).to_dict("records")
+    return [read_context(contract, row) for row in records]
+
+
 def score_batch(
     trainer: BaseModelTrainer,
     entities_path: Path,
@@ -213,10 +230,16 @@ def score_batch(
     out["model_version"] = str(version.version)
     out["engine"] = engine
     out["scored_at"] = datetime.now(UTC)
+    contexts = read_contexts(frame, c)
+    for name in CONTEXT_ATTRIBUTES:
+        values = [ctx[name] for ctx in contexts]
+        out[name] = [",".join(v) for v in values] if name == "missing_features" else values
     counts = None
     if ruleset is not None:
         attributes = out[[*c.feature_names, "score"]].to_dict("records")
-        decisions = [ruleset.decide(row) for row in attributes]
+        decisions = [
+            ruleset.decide({**row, **ctx}) for row, ctx in zip(attributes, contexts, strict=True)
+        ]
         out["label"] = [d.label for d in decisions]
         out["fired_rules"] = [",".join(d.fired) for d in decisions]
         out["rules_version"] = ruleset.version

@@ -20,6 +20,14 @@ class PredictionBase(BaseModel):
     rules_version: str
     degraded: bool = Field(description="True when defaults replaced missing online features.")
     missing_features: list[str]
+    entity_known: bool | None = Field(
+        default=None,
+        description=(
+            "False when the feature store answered but has no profile for this entity (an"
+            " unknown card holder/customer: the score is the defaults'); null when the store"
+            " could not be read, so whether the entity is known is itself unknown."
+        ),
+    )
     features: dict[str, float | int | str] = Field(description="The model inputs used.")
     decision_time: str = Field(
         description="ISO 8601 UTC time the window features end at (the request's"

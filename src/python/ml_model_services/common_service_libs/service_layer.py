@@ -9,7 +9,10 @@ the entity/one of its features is missing, the contract's documented default
 (:attr:`mlops_common.contracts.features.FeatureSpec.default`) is used instead, the response
 says ``degraded: true`` and lists ``missing_features``, and the metrics
 ``mlops_predictions_degraded_total`` and ``mlops_feature_fetch_fallbacks_total{reason}``
-count it. A prediction is never refused because features are missing.
+count it. A prediction is never refused because features are missing; instead the rules see
+``degraded``, ``missing_features``, ``missing_count`` and ``entity_known``
+(:mod:`mlops_common.label_engine.context`) and fail safe on them (the fraud rules review an
+unknown card holder's or a degraded read's large payment).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from ml_model_services.common_service_libs.online_features import (
 )
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import RuleSet
+from mlops_common.label_engine.context import read_context
 
 # (request fields, stored features as read, None = missing) -> request-time features
 DeriveFn = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
@@ -133,48 +137,47 @@ class ModelServiceLayer:
         stored_rows, failure = await self.fetch(entity_ids, times)
         m = self.metrics
         inputs: list[dict[str, Any]] = []
-        missing_lists: list[list[str]] = []
+        contexts: list[dict[str, Any]] = []
         for fields, stored in zip(requests, stored_rows, strict=True):
-            row: dict[str, Any] = {}
-            missing: list[str] = []
-            for name in self._stored:
-                value = stored.get(name)
-                if value is None or (isinstance(value, float) and value != value):
-                    row[name] = self._defaults[name]
-                    missing.append(name)
-                else:
-                    row[name] = value
+            # degraded / missing / unknown entity, defined once for online and batch scoring
+            context = read_context(self.contract, None if failure else stored)
+            missing: list[str] = context["missing_features"]
+            row: dict[str, Any] = {
+                name: self._defaults[name] if name in missing else stored.get(name)
+                for name in self._stored
+            }
             for name, value in fields.items():
                 if name in self._defaults:
                     row[name] = value
             if self.derive is not None:
                 row.update(self.derive(fields, stored))
             inputs.append(row)
-            missing_lists.append(missing)
+            contexts.append(context)
             if missing:
                 reason = failure or (
-                    "entity_not_found" if len(missing) == len(self._stored) else "missing_feature"
+                    "entity_not_found" if context["entity_known"] is False else "missing_feature"
                 )
                 m.child(m.feature_fallbacks, self._model, reason).inc()
         probabilities = model.predict(inputs)
         results = []
-        for entity_id, fields, row, missing, p, at in zip(
-            entity_ids, requests, inputs, missing_lists, probabilities, times, strict=True
+        for entity_id, fields, row, context, p, at in zip(
+            entity_ids, requests, inputs, contexts, probabilities, times, strict=True
         ):
             if self.decisions is not None:
                 self.decisions.record(entity_id, at, row)
-            decision = self.rules.decide({**row, **fields, "score": p})
+            decision = self.rules.decide({**row, **fields, **context, "score": p})
             self._m_score.observe(p)
             m.child(m.labels, self._model, decision.label).inc()
-            if missing:
+            if context["degraded"]:
                 self._m_degraded.inc()
             results.append(
                 {
                     "probability": p,
                     "label": decision.label,
                     "fired_rules": list(decision.fired),
-                    "degraded": bool(missing),
-                    "missing_features": missing,
+                    "degraded": context["degraded"],
+                    "missing_features": context["missing_features"],
+                    "entity_known": context["entity_known"],
                     "features": row,
                     "decision_time": datetime.fromtimestamp(at, UTC).isoformat(),
                 }

@@ -54,6 +54,7 @@ def test_churn_scores_equal_the_offline_model(
             expected = defaults[spec.name] if spec.name in missing else sdk[spec.name][i]
             assert same_value(prediction["features"][spec.name], expected), (i, spec.name)
     assert predictions[-1]["missing_features"] == CHURN.feature_names  # the unknown user
+    assert [p["entity_known"] for p in predictions] == [True] * (len(predictions) - 1) + [False]
 
     offline = native_scores(mlflow_server, work, "churn", "1", [p["features"] for p in predictions])
     rules = load_rules(bundled_rules_path(CHURN.use_case))

@@ -34,6 +34,7 @@ from mlops_common.contracts.features import CHURN, FRAUD
 from mlops_common.contracts.fraud_on_demand import on_demand_row
 from mlops_common.contracts.transaction_windows import WINDOW_FEATURES, WINDOW_VIEW
 from mlops_common.label_engine import bundled_rules_path, load_rules
+from mlops_common.label_engine.context import read_context
 
 MODULE = "ml_model_services.fraud_detection_api.main"
 SCORE = "/v1/fraud/score"
@@ -168,15 +169,23 @@ def test_scores_equal_the_offline_model(
 
     offline = native_scores(mlflow_server, work, "fraud", "1", [p["features"] for p in predictions])
     rules = load_rules(bundled_rules_path(FRAUD.use_case))
-    for prediction, request, reference in zip(predictions, requests, offline, strict=True):
+    sdk = golden["redis"]["fraud"]
+    for i, (prediction, request, reference) in enumerate(
+        zip(predictions, requests, offline, strict=True)
+    ):
         assert abs(prediction["probability"] - reference) <= 1e-5
+        # the read as the Feast SDK sees it: same degraded/missing/unknown verdict
+        context = read_context(FRAUD, {f.name: sdk[f.name][i] for f in FRAUD.stored_features})
+        assert prediction["entity_known"] is context["entity_known"]
         decision = rules.decide(
-            {**prediction["features"], **request, "score": prediction["probability"]}
+            {**prediction["features"], **request, **context, "score": prediction["probability"]}
         )
         assert prediction["label"] == decision.label
         assert prediction["fired_rules"] == list(decision.fired)
         assert prediction["rules_version"] == rules.version
     assert len({round(p["probability"], 6) for p in predictions}) > 5
+    # golden users all have a profile (some lack aggregates); only the last one is unknown
+    assert [p["entity_known"] for p in predictions] == [True] * (len(predictions) - 1) + [False]
 
     # The single endpoint gives the same answer as the batch one.
     single = httpx.post(f"{service.url}{SCORE}", json=requests[2], headers=HEADERS, timeout=10)
@@ -290,6 +299,42 @@ def test_label_engine_blocks_and_reviews(service: Proc) -> None:
     assert body["label"] in ("review", "block")
 
 
+def test_unknown_card_holder_large_payment_is_reviewed(service: Proc, golden: dict) -> None:
+    """Fail safe: no profile in the store means the score is the defaults', not the person's.
+
+    The same 129.50 electronics payment in Brazil: an unknown card holder's goes to review
+    (rules unknown_card_holder + degraded_read), a small one is still decided by the model,
+    and a known German card holder's is decided by the model and the usual rules.
+    """
+    unknown_id = golden["requests"]["fraud"][-1]["user_id"]
+    payment = {"amount": 129.50, "merchant_category": "electronics", "country": "BR"}
+    payment["hour_of_day"] = 14
+
+    def score(user_id: int, amount: float) -> dict:
+        body = {**payment, "user_id": user_id, "amount": amount}
+        response = httpx.post(f"{service.url}{SCORE}", json=body, headers=HEADERS, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    rules = load_rules(bundled_rules_path(FRAUD.use_case))
+    big = score(unknown_id, 129.50)
+    assert big["entity_known"] is False and big["degraded"] is True
+    assert big["features"]["is_foreign"] == 0  # no home country: the foreign check is blind
+    assert {"unknown_card_holder", "degraded_read"} <= set(big["fired_rules"])
+    assert big["label"] in ("review", "block")
+
+    small = score(unknown_id, 12.0)
+    assert small["entity_known"] is False
+    assert not {"unknown_card_holder", "degraded_read"} & set(small["fired_rules"])
+    by_score = rules.decide({**small["features"], "score": small["probability"]})  # no context
+    assert (small["label"], small["fired_rules"]) == (by_score.label, list(by_score.fired))
+
+    known = score(1, 129.50)  # golden user 1: profile (home DE) and aggregates present
+    assert known["entity_known"] is True and known["degraded"] is False
+    assert known["features"]["is_foreign"] == 1
+    assert not {"unknown_card_holder", "degraded_read"} & set(known["fired_rules"])
+
+
 def test_model_info_probes_metrics_and_docs(service: Proc) -> None:
     info = httpx.get(f"{service.url}/v1/fraud/model", headers=HEADERS, timeout=10).json()
     assert info["model"]["version"] == "1" and info["model"]["source"] == "registry"
@@ -300,6 +345,8 @@ def test_model_info_probes_metrics_and_docs(service: Proc) -> None:
     assert httpx.get(f"{service.url}/health/live", timeout=5).json() == {"status": "alive"}
     openapi = httpx.get(f"{service.url}/openapi.json", timeout=5).json()
     assert {SCORE, BATCH, "/admin/reload", "/health/ready"} <= set(openapi["paths"])
+    prediction_schema = openapi["components"]["schemas"]["FraudPrediction"]["properties"]
+    assert "no profile" in prediction_schema["entity_known"]["description"]
     assert httpx.get(f"{service.url}/docs", timeout=5).status_code == 200
     text = httpx.get(f"{service.url}/metrics", timeout=5).text
     assert (
@@ -463,10 +510,16 @@ def test_redis_down_answers_degraded_with_defaults(
             for spec in FRAUD.stored_features:
                 assert body["features"][spec.name] == defaults[spec.name]
             assert 0.0 <= body["probability"] <= 1.0
+            assert body["entity_known"] is None  # not read: unknown whether it is known
+        # fail safe: a large payment scored blind goes to review, whoever sends it
+        large = {**request, "amount": 129.50}
+        body = httpx.post(f"{proc.url}{SCORE}", json=large, headers=HEADERS, timeout=10).json()
+        assert "degraded_read" in body["fired_rules"] and body["label"] in ("review", "block")
+        assert "unknown_card_holder" not in body["fired_rules"]
         ready = httpx.get(f"{proc.url}/health/ready", timeout=5)
         assert ready.status_code == 200 and ready.json()["detail"]["feature_store"] == "degraded"
         text = httpx.get(f"{proc.url}/metrics", timeout=5).text
-        assert metric_value(text, "mlops_predictions_degraded_total") == 3
+        assert metric_value(text, "mlops_predictions_degraded_total") == 4
         assert metric_value(text, "mlops_feature_fetch_fallbacks_total", reason="unavailable") >= 1
     finally:
         proc.stop()

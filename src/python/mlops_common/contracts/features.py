@@ -50,6 +50,10 @@ class ModelContract:
     features: tuple[FeatureSpec, ...]
     champion_alias: str = "champion"
     challenger_alias: str = "challenger"
+    # The stored view whose rows are the registry of entities (card holders, customers): when
+    # the store answers but every feature of this view is missing, the entity is unknown to
+    # it. Aggregate views are no such registry (an empty window is a value, not an absence).
+    entity_view: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -68,6 +72,11 @@ class ModelContract:
     def numeric(self) -> list[str]:
         return [f.name for f in self.features if f.dtype != "string"]
 
+    @property
+    def entity_view_features(self) -> list[str]:
+        """Stored features of :attr:`entity_view` (empty when the contract names none)."""
+        return [f.name for f in self.stored_features if f.source == self.entity_view]
+
     def defaults(self) -> dict[str, float | int | str]:
         return {f.name: f.default for f in self.features}
 
@@ -78,6 +87,7 @@ FRAUD = ModelContract(
     feature_service="fraud_detection_v1",
     entity_join_key=USER_JOIN_KEY,
     label="is_fraud",
+    entity_view="user_profile",
     features=(
         # Sent with the transaction being scored.
         FeatureSpec("amount", "float", "request", 0.0, "transaction amount in account currency"),
@@ -107,6 +117,7 @@ CHURN = ModelContract(
     feature_service="customer_churn_v1",
     entity_join_key=USER_JOIN_KEY,
     label="churned",
+    entity_view="user_profile",
     features=(
         FeatureSpec("account_age_days", "int", "user_profile", 365),
         FeatureSpec("age", "int", "user_profile", 40),

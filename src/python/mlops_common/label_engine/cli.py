@@ -3,6 +3,9 @@
     label-engine check RULES.yaml
     label-engine dry-run --current A.yaml --candidate B.yaml --history scored.jsonl [--json]
 
+History is what the services or batch scoring decided on: JSON Lines, CSV, or a batch-scoring
+parquet output (``$MLOPS_HOME/predictions/<use_case>/...``) where pyarrow is installed.
+
 Exit 0 on success, 2 on a bad rules/history file (the message says what to fix).
 """
 
@@ -24,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     replay = sub.add_parser("dry-run", help="how labels would change under a candidate file")
     replay.add_argument("--current", required=True)
     replay.add_argument("--candidate", required=True)
-    replay.add_argument("--history", required=True, help="scored rows, .jsonl or .csv")
+    replay.add_argument(
+        "--history", required=True, help="scored rows: .jsonl, .csv or .parquet (needs pyarrow)"
+    )
     replay.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     try:

@@ -70,7 +70,11 @@ def dry_run(
 
 
 def _coerce(value: str) -> Any:
-    """CSV cells arrive as text; numbers must compare as numbers."""
+    """CSV cells arrive as text; numbers must compare as numbers, flags as booleans."""
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if value == "":
+        return None  # an empty cell is a missing value (e.g. entity_known when not read)
     try:
         return int(value)
     except ValueError:
@@ -81,11 +85,35 @@ def _coerce(value: str) -> Any:
         return value
 
 
+def _read_parquet(path: Path) -> Iterable[dict[str, Any]]:
+    """Batch-scoring outputs as written (``$MLOPS_HOME/predictions/...``), row by row.
+
+    pyarrow is in the training and monitoring environments, not in the lean serving one the
+    ``label-engine`` PEX is built from; there the message says how to convert instead.
+    """
+    try:
+        import pyarrow.parquet as pq  # pants: no-infer-dep (optional: not in serving)
+    except ImportError as exc:
+        raise RuleFileError(
+            f"{path}: reading .parquet needs pyarrow (run the dry-run from the trainer's or the"
+            " monitoring environment), or convert the history to .jsonl first"
+        ) from exc
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
+        yield from batch.to_pylist()
+
+
 def read_history(path: str | Path) -> Iterable[dict[str, Any]]:
-    """Scored rows from JSON Lines or CSV (needs at least a ``score`` column)."""
+    """Scored rows from JSON Lines, CSV or parquet (needs at least a ``score`` column).
+
+    Batch-scoring outputs carry the read context (``degraded``, ``missing_features`` as
+    ``"a,b"``, ``missing_count``, ``entity_known``), so rules on it replay as they decided.
+    """
     path = Path(path)
     if not path.is_file():
         raise RuleFileError(f"history file {path} does not exist")
+    if path.suffix == ".parquet":
+        yield from _read_parquet(path)
+        return
     if path.suffix in (".jsonl", ".ndjson", ".json"):
         with path.open(encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
@@ -99,4 +127,4 @@ def read_history(path: str | Path) -> Iterable[dict[str, Any]]:
             for row in csv.DictReader(handle):
                 yield {k: _coerce(v) for k, v in row.items()}
     else:
-        raise RuleFileError(f"{path}: history must be .jsonl or .csv")
+        raise RuleFileError(f"{path}: history must be .jsonl, .csv or .parquet")

@@ -4,6 +4,12 @@ A rule fires when all of its conditions hold; the decision is the most severe la
 the fired rules (severity = order of ``labels`` in the file), else ``default_label``.
 Evaluating every rule (not first-match) keeps the list of fired rules complete, which is
 what reviewers and the dry-run report need.
+
+Besides the score and the model inputs, the attributes carry what the read behind the score
+was like (:mod:`.context`): ``degraded``, ``missing_features``, ``missing_count`` and
+``entity_known``. The list operators ``includes_any`` / ``includes_all`` test a list
+attribute such as ``missing_features`` ("any of these features missing"); a comma-separated
+string (how CSV/parquet outputs store lists, like ``fired_rules``) counts as that list.
 """
 
 from __future__ import annotations
@@ -17,7 +23,19 @@ from typing import Any
 
 import yaml
 
-OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in")
+OPERATORS = (
+    "eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "includes_any", "includes_all"
+)  # fmt: skip
+LIST_OPERATORS = ("in", "not_in", "includes_any", "includes_all")
+
+
+def as_members(actual: Any) -> frozenset[Any] | None:
+    """A list attribute's members; ``"a,b"`` is ``{"a", "b"}``; None when it is no list."""
+    if isinstance(actual, str):
+        return frozenset(x.strip() for x in actual.split(",") if x.strip())
+    if isinstance(actual, list | tuple | set | frozenset):
+        return frozenset(actual)
+    return None
 
 
 class RuleFileError(ValueError):
@@ -47,6 +65,12 @@ class Condition:
                 return actual in expected
             if op == "not_in":
                 return actual not in expected
+            if op in ("includes_any", "includes_all"):
+                members = as_members(actual)
+                if members is None:
+                    return False
+                found = [x in members for x in expected]
+                return any(found) if op == "includes_any" else all(found)
             if op == "gt":
                 return actual > expected
             if op == "gte":
@@ -139,8 +163,10 @@ def _parse_rule(raw: Any, index: int, labels: tuple[str, ...], source: str) -> R
                 raise RuleFileError(
                     f"{where}: unknown operator {op!r} on {attribute!r}; use one of {OPERATORS}"
                 )
-            if op in ("in", "not_in") and not isinstance(value, list):
+            if op in LIST_OPERATORS and not isinstance(value, list):
                 raise RuleFileError(f"{where}: {op!r} on {attribute!r} needs a list")
+            if op.startswith("includes_") and not value:
+                raise RuleFileError(f"{where}: {op!r} on {attribute!r} needs a non-empty list")
             if op in ("gt", "gte", "lt", "lte") and (
                 not isinstance(value, int | float) or isinstance(value, bool)
             ):

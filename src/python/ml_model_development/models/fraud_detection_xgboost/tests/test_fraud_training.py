@@ -25,7 +25,7 @@ from ml_model_development.models.fraud_detection_xgboost.evaluate import evaluat
 from ml_model_development.models.fraud_detection_xgboost.predict_batch import predict_batch
 from ml_model_development.models.fraud_detection_xgboost.train import FraudDetectionTrainer
 from mlops_common.contracts.features import FRAUD
-from mlops_common.label_engine import bundled_rules_path, load_rules
+from mlops_common.label_engine import RuleSet, bundled_rules_path, dry_run, load_rules, read_history
 from mlops_common.settings import PlatformSettings
 
 TEST_POSTGRES_DSN = os.environ.get(
@@ -159,6 +159,55 @@ def test_batch_prediction_and_cli(platform, mlops_home: Path, monkeypatch, capsy
         )
         assert scored["model_version"].eq(str(champion.version)).all()
         assert scored["scored_at"].notna().all()
+    # Fail safe in batch as online: an unknown card holder's large payment abroad is reviewed,
+    # a small one is still decided by the model, a known card holder's by the model and rules.
+    unknown, known = 10_000_000, int(to_score["user_id"].iloc[0])
+    cases = pd.DataFrame(
+        {
+            "user_id": [unknown, unknown, known],
+            # distinct times: Feast's point-in-time join keeps one row per (entity, time)
+            "event_timestamp": to_score["event_timestamp"].max() + pd.to_timedelta([1, 2, 3], "s"),
+            "amount": [129.50, 12.0, 129.50],
+            "merchant_category": ["electronics"] * 3,
+            "country": ["BR"] * 3,
+            "hour_of_day": [14] * 3,
+            "case": ["unknown_big", "unknown_small", "known_big"],
+        }
+    )
+    cases.to_parquet(mlops_home / "fail_safe.parquet")
+    score_batch(
+        FraudDetectionTrainer(settings=FraudTrainingSettings(), platform=platform),
+        mlops_home / "fail_safe.parquet",
+        mlops_home / "fail_safe_scored.parquet",
+        engine="onnx",
+        rules=bundled_rules_path(FRAUD.use_case),
+    )
+    got = pd.read_parquet(mlops_home / "fail_safe_scored.parquet").set_index("case")
+    rules = load_rules(bundled_rules_path(FRAUD.use_case))
+    fail_safe = {"unknown_card_holder", "degraded_read"}
+    big, small, mine = got.loc["unknown_big"], got.loc["unknown_small"], got.loc["known_big"]
+    assert not big["entity_known"] and big["degraded"]
+    assert big["missing_features"].split(",") == [f.name for f in FRAUD.stored_features]
+    assert fail_safe <= set(big["fired_rules"].split(",")) and big["label"] in ("review", "block")
+    assert not small["entity_known"] and not fail_safe & set(small["fired_rules"].split(","))
+    by_model = rules.decide({**small[FRAUD.feature_names].to_dict(), "score": small["score"]})
+    assert (small["label"], small["fired_rules"]) == (by_model.label, ",".join(by_model.fired))
+    assert mine["entity_known"] and not mine["degraded"] and mine["missing_count"] == 0
+    assert not fail_safe & set(mine["fired_rules"].split(","))
+    # The output replays as it was decided: dry-run reads it as is (parquet, context columns).
+    bundled = load_rules(bundled_rules_path(FRAUD.use_case))
+    before = RuleSet(
+        bundled.name,
+        "before",
+        bundled.labels,
+        bundled.default_label,
+        tuple(r for r in bundled.rules if r.name not in fail_safe),
+    )
+    history = read_history(mlops_home / "fail_safe_scored.parquet")
+    report = dry_run(before, bundled, history)
+    assert report.rows == 3 and report.candidate_labels == got["label"].value_counts().to_dict()
+    assert report.candidate_rule_hits["unknown_card_holder"] == 1
+
     native = predict_batch(
         entities_path,
         mlops_home / "n.parquet",
