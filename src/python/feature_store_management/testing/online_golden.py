@@ -39,19 +39,27 @@ CATEGORIES = ["grocery", "travel", "electronics", "gambling"]
 
 
 def payments(users: int, now: datetime) -> pd.DataFrame:
-    """Payments of the last 9 days; every 7th user has none, every 10th (+3) none in 2 days."""
+    """Payments of the last 9 days (half of them in the last day, where the API answers
+    replays); every 7th user has none, every 10th (+3) none in the last 2 days."""
     rng = np.random.default_rng(13)
     rows = []
     for uid in range(1, users + 1):
         if uid % 7 == 0:
             continue
         n = int(rng.integers(1, 9))
-        low = 2 * 86400 if uid % 10 == 3 else 60
-        ages = rng.choice(np.arange(low, 9 * 86400), n, replace=False)
-        if uid % 10 == 3:
-            ages[0] = 2 * 86400  # the last payment exactly two days ago
-        elif uid % 5 == 1:
-            ages[: min(n, 3)] = rng.choice(np.arange(60, 3600), min(n, 3), replace=False)
+        if uid % 10 == 3:  # quiet: the last payment exactly two days ago, the others older
+            older = rng.choice(np.arange(2 * 86400 + 1, 9 * 86400), n - 1, replace=False)
+            ages = np.concatenate([[2 * 86400], older])
+        else:  # disjoint ranges, so no card holder pays twice in the same second
+            k = int(rng.binomial(n, 0.5))
+            ages = np.concatenate(
+                [
+                    rng.choice(np.arange(3600, 86400 - 600), k, replace=False),
+                    rng.choice(np.arange(86400, 9 * 86400), n - k, replace=False),
+                ]
+            )
+            if uid % 5 == 1:  # a burst in the last hour
+                ages[: min(n, 3)] = rng.choice(np.arange(60, 3600), min(n, 3), replace=False)
         for age in ages:
             rows.append(
                 {
@@ -152,7 +160,10 @@ def skew_cases(store, paid: pd.DataFrame, n: int = 40) -> list[dict]:
     from mlops_common.contracts.features import FRAUD
 
     rng = np.random.default_rng(17)
-    sample = paid.sample(n=min(n, len(paid)), random_state=17).reset_index(drop=True)
+    # The API answers decision times up to a day back (its payments cover 8 days, windows 7).
+    now = paid.event_timestamp.max()
+    replayable = paid[paid.event_timestamp >= now - pd.Timedelta(hours=23)]
+    sample = replayable.sample(n=min(n, len(replayable)), random_state=17).reset_index(drop=True)
     entity = pd.DataFrame(
         {
             "user_id": sample.user_id,

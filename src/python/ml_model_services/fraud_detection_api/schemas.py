@@ -13,8 +13,11 @@ from ml_model_services.common_service_libs.response_schemas import (
     ModelSummary,
     PredictionBase,
 )
+from mlops_common.contracts.transaction_windows import LONGEST_WINDOW_S, RETENTION_S
 
 MAX_CLOCK_SKEW_S = 300
+# Recent payments are kept RETENTION_S; a 7-day window ending earlier than this would miss some.
+MAX_EVENT_AGE_S = RETENTION_S - LONGEST_WINDOW_S
 
 
 class _Strict(BaseModel):
@@ -41,17 +44,28 @@ class FraudScoreRequest(_Strict):
         description=(
             "When the payment happened (ISO 8601 with a UTC offset); default: when the request"
             " arrives. The card holder's window features (counts/sums over 1 h, 24 h, 7 days)"
-            " cover the payments strictly before this time. At most 5 minutes in the future."
+            " cover the payments strictly before this time. At most 5 minutes in the future and"
+            " 1 day in the past (the service keeps 8 days of payments for its 7-day windows;"
+            " score older payments with batch scoring)."
         ),
     )
 
     @field_validator("event_timestamp")
     @classmethod
-    def _not_in_the_future(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.timestamp() > time.time() + MAX_CLOCK_SKEW_S:
+    def _within_the_served_history(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return value
+        now = time.time()
+        if value.timestamp() > now + MAX_CLOCK_SKEW_S:
             raise ValueError(
                 f"event_timestamp is more than {MAX_CLOCK_SKEW_S // 60} minutes in the future;"
                 " send the payment's own time (with its UTC offset) or leave it out"
+            )
+        if value.timestamp() < now - MAX_EVENT_AGE_S:
+            raise ValueError(
+                "event_timestamp is more than 1 day old: the service holds only the last"
+                f" {RETENTION_S // 86400} days of payments, so its 7-day windows would be"
+                " incomplete; score older payments with batch scoring"
             )
         return value
 

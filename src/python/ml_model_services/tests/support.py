@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +274,9 @@ def generate(schema: dict, components: dict, rng: random.Random, depth: int = 0)
         n = rng.choice([0, 1, 2, 3, hi, hi + 1]) if depth < 3 else rng.choice([0, 1])
         return [generate(schema.get("items", {}), components, rng, depth + 1) for _ in range(n)]
     valid = rng.random() < 0.75  # mostly valid leaves, so requests also reach the model
+    if kind == "string" and schema.get("format") == "date-time" and valid:
+        moment = datetime.now(UTC) - timedelta(seconds=rng.randint(0, 3600))
+        return moment.isoformat()
     if kind == "string":
         pattern = schema.get("pattern")
         pool = [*STRINGS, *VALID_STRINGS]

@@ -267,7 +267,7 @@ def test_windows_end_at_the_request_not_at_the_last_payment(service: Proc, golde
     assert abs((datetime.now(UTC) - decided).total_seconds()) < 60
 
 
-def test_a_decision_time_in_the_future_is_refused(service: Proc) -> None:
+def test_a_decision_time_outside_the_served_history_is_refused(service: Proc) -> None:
     request = {
         "user_id": 1,
         "amount": 20.0,
@@ -279,6 +279,9 @@ def test_a_decision_time_in_the_future_is_refused(service: Proc) -> None:
     response = httpx.post(f"{service.url}{SCORE}", json=request, headers=HEADERS, timeout=10)
     assert response.status_code == 422
     assert "in the future" in response.json()["error"]["reason"]
+    stale = {**request, "event_timestamp": (datetime.now(UTC) - timedelta(days=2)).isoformat()}
+    response = httpx.post(f"{service.url}{SCORE}", json=stale, headers=HEADERS, timeout=10)
+    assert response.status_code == 422 and "more than 1 day old" in response.text
     naive = {**request, "event_timestamp": "2026-01-01T10:00:00"}
     response = httpx.post(f"{service.url}{SCORE}", json=naive, headers=HEADERS, timeout=10)
     assert response.status_code == 422 and "event_timestamp" in response.json()["error"]["reason"]
