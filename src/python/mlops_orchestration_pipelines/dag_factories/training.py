@@ -2,8 +2,9 @@
 
 The trainer runs as the ``trainer`` PEX pinned by this bundle. Training registers a
 *challenger*; the evaluation gate moves *champion* only when the challenger beats it by the
-configured margin on the same holdout, so re-running the DAG for the same interval cannot
-promote a second, equivalent version.
+configured margin on rows neither model was fitted on (after both models' ``data_cutoff``, or
+the entity holdout; see ``ml_model_development/common_ml_utils/promotion_window.py``), so
+re-running the DAG for the same interval cannot promote a second, equivalent version.
 """
 
 from __future__ import annotations
