@@ -62,7 +62,9 @@ class FeatureDrift:
         overall = status
         if missing is not None:
             overall = max(status, missing.status, key=_SEVERITY.__getitem__)
-            if missing.status != "ok" or missing.current > 0:
+            if _SEVERITY[missing.status] > _SEVERITY[status]:  # the signal that flagged first
+                reason = f"{missing.detail}; distribution of the values present: {reason}"
+            elif missing.status != "ok" or missing.current > 0:
                 reason = f"{reason}; {missing.detail}"
         return cls(
             feature=result.feature,

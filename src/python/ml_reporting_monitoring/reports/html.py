@@ -23,7 +23,8 @@ from jinja2 import Environment, select_autoescape
 _PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>
-body{font-family:sans-serif;margin:2em;max-width:1100px}
+body{font-family:sans-serif;margin:2em;max-width:1300px}
+td{max-width:420px}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px}
 th{background:#f0f0f0}.drift,.flagged,.decayed{background:#f8d0d0}.watch{background:#fff3c4}
 img{max-width:100%;border:1px solid #eee;margin:0.5em 0}
