@@ -17,6 +17,8 @@ flag going 1% -> 6% is visible next to a 94% bar), each bar labelled with its sh
 
 from __future__ import annotations
 
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -76,7 +78,7 @@ def _quantile_panel(axis: plt.Axes, ref: np.ndarray, cur: np.ndarray, bins: int 
               np.append(ref_share, ref_share[-1]) / len(ref), where="post",
               color=REFERENCE_COLOR, label="reference")  # fmt: skip
     labels = [f"<{_short(inner[0])}"] if len(inner) else ["all"]
-    labels += [f"{_short(a)}-{_short(b)}" for a, b in zip(inner, inner[1:])]
+    labels += [f"{_short(a)}-{_short(b)}" for a, b in itertools.pairwise(inner)]
     labels += [f">={_short(inner[-1])}"] if len(inner) else []
     axis.set_xticks(positions[: len(labels)], labels[: len(positions)], rotation=45,
                     ha="right", fontsize="x-small")  # fmt: skip
