@@ -3,8 +3,12 @@
 | kind | when | effect sizes (any at its threshold) | test |
 |---|---|---|---|
 | ``continuous`` | numeric, more than ``max_discrete_values`` distinct reference values | normalised Wasserstein; PSI on reference-quantile bins | KS |
-| ``discrete`` | numeric with few distinct values (flags, counts, hours) | PSI on value shares; Cohen's h of each value's share | chi-square |
+| ``discrete`` | numeric with few distinct values (flags, counts, hours) | PSI on value shares; Cohen's h of each value's share; normalised Wasserstein over the values (3+ values) | chi-square |
 | ``categorical`` | anything else | as ``discrete`` | chi-square |
+
+The Wasserstein term catches a diffuse but ordered move that no single value's share shows:
+15 points more transactions at night spread over six hours is h 0.11 and PSI 0.10 (neither
+at its threshold) but normalised W1 0.26.
 
 Discrete numerics are compared on their distinct values because reference quantiles of a
 0/1 column collapse into one bin ``(-inf, inf)``: every window then has PSI 0. Comparing the
@@ -115,7 +119,7 @@ def categorical_drift(
     ref_n, cur_n = int(ref_counts.sum()), int(cur_counts.sum())
     if min(ref_n, cur_n) < thresholds.min_values:
         return _not_compared(name, kind, ref_n, cur_n, thresholds)
-    values = ref_counts.index.union(cur_counts.index)
+    values = ref_counts.index.union(cur_counts.index).sort_values()
     ref_c = ref_counts.reindex(values, fill_value=0).to_numpy(dtype=float)
     cur_c = cur_counts.reindex(values, fill_value=0).to_numpy(dtype=float)
     ref_share, cur_share = ref_c / ref_c.sum(), cur_c / cur_c.sum()
@@ -138,6 +142,11 @@ def categorical_drift(
         Effect(SHARE_SHIFT, float(abs(h[top])), thresholds.share_shift_threshold,
                thresholds.share_shift_warning),
     )  # fmt: skip
+    if kind == "discrete" and (ref_c > 0).sum() > 2:  # ordered values: how far mass moved
+        ordinal = st.discrete_normalised_wasserstein(values.to_numpy(dtype=float), ref_share,
+                                                     cur_share)  # fmt: skip
+        effects += (Effect(WASSERSTEIN, ordinal, thresholds.wasserstein_threshold,
+                           thresholds.wasserstein_warning),)  # fmt: skip
     p_value = st.chi_square_p_value(ref_c, cur_c)
     return DistributionDrift(name, kind, "chi2", p_value, effects, detail, ref_n, cur_n)
 

@@ -113,3 +113,26 @@ def test_missing_share_noise_is_not_a_signal() -> None:
     ref = pd.Series(np.where(rng.random(1_000) < 0.1, np.nan, 1.0))
     cur = pd.Series(np.where(rng.random(1_000) < 0.1, np.nan, 1.0))
     assert missing_share(ref, cur, THRESHOLDS).status == "ok"
+
+
+def test_discrete_wasserstein_matches_scipy_on_the_expanded_samples() -> None:
+    rng = np.random.default_rng(8)
+    ref, cur = rng.poisson(3.0, 4_000), rng.poisson(3.6, 3_000)
+    values = np.union1d(ref, cur).astype(float)
+    ref_share = np.array([(ref == v).mean() for v in values])
+    cur_share = np.array([(cur == v).mean() for v in values])
+    expected = stats.wasserstein_distance(ref, cur) / np.std(ref)
+    assert st.discrete_normalised_wasserstein(values, ref_share, cur_share) == pytest.approx(
+        expected
+    )
+
+
+def test_a_diffuse_move_of_hours_to_the_night_is_flagged_by_its_order() -> None:
+    rng = np.random.default_rng(9)
+    ref = pd.Series(rng.integers(0, 24, 20_000))
+    night = rng.random(5_000) < 0.40  # 25% -> 40% of transactions between 0 and 5 h
+    cur = pd.Series(np.where(night, rng.integers(0, 6, 5_000), rng.integers(6, 24, 5_000)))
+    result = feature_drift("hour_of_day", ref, cur, THRESHOLDS)
+    effects = {e.statistic: e.value for e in result.effects}
+    assert effects["cohens_h"] < 0.2 and effects["psi"] < 0.2  # no single hour moved enough
+    assert result.status(0.001) == "drift" and result.strongest.statistic == "wasserstein_normed"
