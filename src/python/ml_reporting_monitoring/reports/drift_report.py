@@ -62,11 +62,11 @@ def _feature_table(features: list[FeatureDrift]) -> pd.DataFrame:
 def _data_section(summary: DriftSummary) -> Section:
     section = Section("Data drift per feature")
     flagged = [f for f in summary.features if f.status == "drift"]
-    section.paragraphs.append(
+    section.add_text(
         f"{len(flagged)} of {len(summary.features)} features flagged: "
         f"{', '.join(f.feature for f in flagged) or 'none'}."
     )
-    section.paragraphs.append(STATISTICS_NOTE.format(**summary.thresholds))
+    section.add_text(STATISTICS_NOTE.format(**summary.thresholds))
     section.add_table(_feature_table(summary.features), row_class="status")
     return section
 
@@ -74,7 +74,7 @@ def _data_section(summary: DriftSummary) -> Section:
 def _missing_section(summary: DriftSummary) -> Section:
     section = Section("Missing values")
     flagged = summary.missing_share_drifted_features
-    section.paragraphs.append(
+    section.add_text(
         "Share of rows where each feature is missing (null), training reference vs current "
         "window. A feature pipeline that breaks sends nulls, not wrong values; flagged: "
         f"{', '.join(flagged) or 'none'}."
@@ -87,7 +87,7 @@ def _feature_section(
     summary: DriftSummary, reference: pd.DataFrame, current: pd.DataFrame
 ) -> Section:
     section = Section("Reference vs current, per feature")
-    section.paragraphs.append(
+    section.add_text(
         "Numeric features: left, share of rows per value bin (log axis for skewed positive "
         "values); right, the current window's share in each reference decile bin (the "
         "reference is 10% per bin, so a bar away from the line is a shift). Categories: "
@@ -104,7 +104,7 @@ def _prediction_section(
 ) -> Section:
     p = summary.prediction
     section = Section("Prediction drift (model scores)")
-    section.paragraphs.append(f"{p.status}: {p.reason}.")
+    section.add_text(f"{p.status}: {p.reason}.")
     section.add_figure(feature_figure(p, reference[p.feature], current[p.feature]))
     return section
 
@@ -113,7 +113,7 @@ def _concept_section(summary: DriftSummary) -> Section:
     section = Section("Concept drift (performance per window)")
     windows = pd.DataFrame([w.to_dict() for w in summary.concept_windows])
     windows["status"] = np.where(windows["decayed"], "decayed", "ok")
-    section.paragraphs.append(
+    section.add_text(
         f"baseline {summary.thresholds['concept_metric']} = {summary.concept_baseline:.4f}"
     )
     section.add_table(windows, row_class="status")

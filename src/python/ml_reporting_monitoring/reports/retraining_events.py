@@ -77,14 +77,15 @@ def promotion_decisions(
     ``metric`` per version (from its training run).
     """
     records = _notification_records(notifications, model)
-    ever_champion = set(history["version"].astype(int))
+    # When each version became champion: the decision that counts for a promoted version.
+    promoted_at = dict(zip(history["version"].astype(int), history["promoted_at"], strict=True))
     rows = []
     ordered = versions.sort_values("created").reset_index(drop=True)
     for i, row in ordered.iterrows():
-        created = row["created"]
-        if not (pd.Timestamp(start) <= created < pd.Timestamp(end)):
+        created, version = row["created"], int(row["version"])
+        moment = promoted_at.get(version, created)
+        if not (pd.Timestamp(start) <= moment < pd.Timestamp(end)):
             continue
-        version = int(row["version"])
         # The gate runs after registration and before the next version is registered.
         last = i + 1 == len(ordered)
         following = created + timedelta(days=1) if last else ordered["created"].iloc[i + 1]
@@ -94,10 +95,10 @@ def promotion_decisions(
             promoted, reason, source = bool(record["promoted"]), record["reason"], "training DAG"
             at = record["at"]
         else:
-            promoted = version in ever_champion
-            previous = champion_at(history, created - timedelta(microseconds=1))
+            promoted = version in promoted_at
+            previous = champion_at(history, moment - timedelta(microseconds=1))
             reason = _inferred_reason(promoted, version, previous, version_metrics, metric, margin)
-            source, at = "registry", created
+            source, at = "registry", moment
         rows.append(
             {
                 "at": at,

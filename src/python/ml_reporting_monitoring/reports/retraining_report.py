@@ -52,7 +52,7 @@ def _runs_vs_champion(
         version = version_of.get(run.run_id)
         champion = champion_at(history, run.start_time)
         theirs = champion_metrics.get(champion, {}).get(metric) if champion else None
-        mine = getattr(run, f"metric_{metric}", None)
+        mine = getattr(run, f"metric_{metric}", float("nan"))
         rows.append(
             {
                 "run": run.run_name,
@@ -61,7 +61,7 @@ def _runs_vs_champion(
                 "version": f"v{version}" if version else "-",
                 metric: mine,
                 f"champion {metric}": theirs,
-                "vs champion": (mine - theirs) if mine is not None and theirs else None,
+                "vs champion": None if pd.isna(mine) or theirs is None else mine - theirs,
                 "champion": f"v{champion}" if champion else "none yet",
                 "decision": decision_of.get(version, "not registered"),
             }
@@ -105,7 +105,7 @@ def _model_section(
     own_runs = runs[runs["model"] == name] if not runs.empty else runs
     versions = model_versions(client, name)
     if versions.empty:
-        section.paragraphs.append(
+        section.add_text(
             f"{len(own_runs)} training runs, no versions registered."
             if len(own_runs) else "No versions registered and no runs in this period."
         )  # fmt: skip
@@ -125,18 +125,18 @@ def _model_section(
     summary += f"champion now: v{champion}" if champion else "no champion now"
     if champion and metric in by_version.get(champion, {}):
         summary += f" ({metric} {by_version[champion][metric]:.4f})"
-    section.paragraphs.append(summary + ".")
+    section.add_text(summary + ".")
     if not own_runs.empty:
         renamed = own_runs.rename(columns=lambda c: c.replace("metric.", "metric_"))
         table = _runs_vs_champion(renamed, versions, history, decisions, by_version, metric)
         section.add_table(table, row_class="decision")
         if table[metric].notna().any():
             section.add_figure(_comparison_plot(table, history, by_version, metric, start, end))
-    section.paragraphs.append("Promotion decisions:" if len(decisions) else
-                              "No version was registered in this period.")  # fmt: skip
+    section.add_text("Promotion decisions (promoted or refused, and why):" if len(decisions)
+                     else "No version was registered in this period.")  # fmt: skip
     if len(decisions):
         section.add_table(decisions.drop(columns=["run_id", "model"]), row_class="decision")
-    section.paragraphs.append("Champion history:")
+    section.add_text("Champion history:")
     section.add_table(history)
     return section, decisions
 
@@ -169,16 +169,16 @@ def generate_retraining_report(
     alerts = drift_alerts(reports_dir, start, end, runs)
     drift = Section("Drift alerts")
     if alerts.empty:
-        drift.paragraphs.append(f"No drift alert in this period (drift summaries under "
+        drift.add_text(f"No drift alert in this period (drift summaries under "
                                 f"{reports_dir or 'no folder given'}).")  # fmt: skip
     else:
-        drift.paragraphs.append("Drift checks that raised an alert, what they flagged and the "
+        drift.add_text("Drift checks that raised an alert, what they flagged and the "
                                 "training run that followed within a day.")  # fmt: skip
         drift.add_table(alerts)
     sections.insert(0, drift)
     overview = Section("All runs in the period")
     if runs.empty:
-        overview.paragraphs.append("No runs were logged in this period.")
+        overview.add_text("No runs were logged in this period.")
     else:
         status = runs.groupby(["experiment", "status"]).size().rename("runs").reset_index()
         overview.add_table(status)
