@@ -90,7 +90,7 @@ def column_kind(reference: pd.Series, current: pd.Series, max_discrete_values: i
     return "discrete" if reference.nunique() <= max_discrete_values else "continuous"
 
 
-def _value_counts(values: pd.Series, kind: str) -> pd.Series:
+def value_counts(values: pd.Series, kind: str) -> pd.Series:
     """Counts per distinct non-null value; discrete numerics as floats (a null turns an int
     column float: 1 and 1.0 are one value), anything else by its text. Counting before
     converting keeps 1M-row windows fast (only the distinct values are converted)."""
@@ -115,7 +115,7 @@ def categorical_drift(
     kind: str = "categorical",
 ) -> DistributionDrift:
     """Value shares of the non-null values: PSI, largest per-value Cohen's h, chi-square."""
-    ref_counts, cur_counts = _value_counts(reference, kind), _value_counts(current, kind)
+    ref_counts, cur_counts = value_counts(reference, kind), value_counts(current, kind)
     ref_n, cur_n = int(ref_counts.sum()), int(cur_counts.sum())
     if min(ref_n, cur_n) < thresholds.min_values:
         return _not_compared(name, kind, ref_n, cur_n, thresholds)

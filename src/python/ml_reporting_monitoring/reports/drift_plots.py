@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
+from ml_reporting_monitoring.drift import statistics as st
+from ml_reporting_monitoring.drift.distribution import value_counts
 from ml_reporting_monitoring.drift.summary import FeatureDrift
 
 REFERENCE_COLOR, CURRENT_COLOR = "tab:blue", "tab:orange"
@@ -68,14 +70,14 @@ def _value_panel(axis: plt.Axes, ref: np.ndarray, cur: np.ndarray) -> None:
 
 
 def _quantile_panel(axis: plt.Axes, ref: np.ndarray, cur: np.ndarray, bins: int = 10) -> None:
-    edges = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)))
+    ref, cur = np.sort(ref), np.sort(cur)
+    edges = st.quantile_edges(ref, bins)  # the bins PSI uses
     inner = edges[1:-1]
-    ref_share = np.diff(np.concatenate([[0], np.searchsorted(np.sort(ref), inner), [len(ref)]]))
-    cur_share = np.diff(np.concatenate([[0], np.searchsorted(np.sort(cur), inner), [len(cur)]]))
+    ref_share, cur_share = st.binned_shares(ref, edges), st.binned_shares(cur, edges)
     positions = np.arange(len(ref_share))
-    axis.bar(positions, cur_share / len(cur), color=CURRENT_COLOR, alpha=0.8, label="current")
+    axis.bar(positions, cur_share, color=CURRENT_COLOR, alpha=0.8, label="current")
     axis.step(np.append(positions, positions[-1] + 1) - 0.5,
-              np.append(ref_share, ref_share[-1]) / len(ref), where="post",
+              np.append(ref_share, ref_share[-1]), where="post",
               color=REFERENCE_COLOR, label="reference")  # fmt: skip
     labels = [f"<{_short(inner[0])}"] if len(inner) else ["all"]
     labels += [f"{_short(a)}-{_short(b)}" for a, b in itertools.pairwise(inner)]
@@ -91,10 +93,8 @@ def _category_panel(
     axis: plt.Axes, reference: pd.Series, current: pd.Series, numeric: bool
 ) -> None:
     def shares(values: pd.Series) -> pd.Series:
-        counts = values.dropna().value_counts(normalize=True)
-        if numeric:  # 1 and 1.0 are one value
-            counts.index = counts.index.astype(float)
-        return counts.groupby(level=0).sum()
+        counts = value_counts(values, "discrete" if numeric else "categorical")
+        return counts / max(counts.sum(), 1)
 
     frame = pd.DataFrame({"reference": shares(reference), "current": shares(current)})
     frame = frame.fillna(0.0)
