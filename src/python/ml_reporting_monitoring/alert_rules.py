@@ -76,10 +76,14 @@ def contract_metric_names() -> set[str]:
     from ml_reporting_monitoring.drift.metrics_export import (
         CONCEPT_METRIC_RELATIVE_CHANGE,
         FEATURE_DRIFT_DETECTED,
+        FEATURE_DRIFT_STATISTIC,
+        FEATURE_MISSING_DRIFT_DETECTED,
+        FEATURE_MISSING_RATIO,
     )
 
     names = {v for k, v in vars(metrics).items() if k.isupper() and isinstance(v, str)}
-    names |= {FEATURE_DRIFT_DETECTED, CONCEPT_METRIC_RELATIVE_CHANGE}
+    names |= {FEATURE_DRIFT_DETECTED, CONCEPT_METRIC_RELATIVE_CHANGE, FEATURE_DRIFT_STATISTIC,
+              FEATURE_MISSING_RATIO, FEATURE_MISSING_DRIFT_DETECTED}  # fmt: skip
     return names | {n + s for n in names for s in _HISTOGRAM_SUFFIXES}
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ml_reporting_monitoring.config import MonitoringSettings
@@ -74,23 +73,31 @@ def _segment_report(args: argparse.Namespace, settings: MonitoringSettings) -> i
 def _retraining_report(args: argparse.Namespace, settings: MonitoringSettings) -> int:
     from mlflow.tracking import MlflowClient
 
-    from ml_reporting_monitoring.reports.retraining_report import (
-        generate_monthly_retraining_report,
-    )
+    from ml_reporting_monitoring.reports.mlflow_queries import last_days_bounds, month_bounds
+    from ml_reporting_monitoring.reports.retraining_report import generate_retraining_report
     from mlops_common.contracts.features import MODEL_CONTRACTS
     from mlops_common.settings import PlatformSettings
 
-    uri = args.tracking_uri or PlatformSettings().resolved_mlflow_tracking_uri()
-    month = args.month or (datetime.now(UTC).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    platform = PlatformSettings()
+    uri = args.tracking_uri or platform.resolved_mlflow_tracking_uri()
+    if args.month:  # a calendar month, as the monthly DAG asks for the month that just ended
+        (start, end), name = month_bounds(args.month), args.month
+        title = f"Model retraining report {args.month}"
+    else:  # ad hoc (quickstart): what was just trained, not last month's (empty) calendar
+        start, end = last_days_bounds(args.days)
+        name, title = f"last{args.days}d", None
     models = (
         args.models.split(",")
         if args.models
         else [c.registered_model_name for c in MODEL_CONTRACTS.values()]
     )
     out = Path(args.output_dir or settings.output_dir)
-    path = generate_monthly_retraining_report(
-        MlflowClient(tracking_uri=uri, registry_uri=uri), month, models,
-        out / f"retraining_report_{month}.html",
+    path = generate_retraining_report(
+        MlflowClient(tracking_uri=uri, registry_uri=uri), start, end, models,
+        out / f"retraining_report_{name}.html", title=title,
+        promotion_metric=args.promotion_metric, promotion_margin=args.promotion_margin,
+        notifications=Path(args.notifications or platform.home / "notifications" / "training.jsonl"),
+        reports_dir=Path(args.drift_dir or platform.home / "reports"),
     )  # fmt: skip
     print(f"retraining report: {path}")
     return 0
@@ -142,8 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--output-dir", help="default: MONITORING_OUTPUT_DIR")
     segment.set_defaults(handler=_segment_report)
 
-    retrain = sub.add_parser("retraining-report", help="monthly retraining report from MLflow")
-    retrain.add_argument("--month", help="YYYY-MM; default: the previous month")
+    retrain = sub.add_parser("retraining-report", help="retraining report from MLflow")
+    retrain.add_argument("--month", help="YYYY-MM (calendar month); default: the last --days")
+    retrain.add_argument("--days", type=int, default=30, help="period without --month")
+    retrain.add_argument("--drift-dir", help="drift summaries (drift_*.json) to read alerts "
+                         "from; default: $MLOPS_HOME/reports")  # fmt: skip
+    retrain.add_argument("--notifications", help="training DAG decision log; default: "
+                         "$MLOPS_HOME/notifications/training.jsonl")  # fmt: skip
+    retrain.add_argument("--promotion-metric", default="roc_auc",
+                         help="the trainer's promotion metric (explains refusals)")  # fmt: skip
+    retrain.add_argument("--promotion-margin", type=float, default=0.001,
+                         help="the trainer's promotion margin")  # fmt: skip
     retrain.add_argument("--models", help="registered model names; default: all contracts")
     retrain.add_argument("--tracking-uri", help="default: MLOPS_MLFLOW_TRACKING_URI / profile")
     retrain.add_argument("--output-dir", help="default: MONITORING_OUTPUT_DIR")

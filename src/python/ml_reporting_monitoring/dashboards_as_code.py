@@ -13,6 +13,9 @@ from pathlib import Path
 from ml_reporting_monitoring.drift.metrics_export import (
     CONCEPT_METRIC_RELATIVE_CHANGE,
     FEATURE_DRIFT_DETECTED,
+    FEATURE_DRIFT_STATISTIC,
+    FEATURE_MISSING_DRIFT_DETECTED,
+    FEATURE_MISSING_RATIO,
 )
 from mlops_common.contracts import metrics as m
 
@@ -148,9 +151,20 @@ def feature_drift_analysis() -> dict:
           kind="bargauge")  # fmt: skip
     p.add("Feature PSI over time",
           [(f"max by (model, feature) ({m.FEATURE_DRIFT_PSI}{{{sel}}})", "{{model}} {{feature}}")])  # fmt: skip
-    p.add("Drifted features",
-          [(f'sum by (model) ({FEATURE_DRIFT_DETECTED}{{model=~"$model"}})', "{{model}}")],
+    p.add("Drift statistic that decided (latest check)",
+          [(f"max by (feature, statistic) ({FEATURE_DRIFT_STATISTIC}{{{sel}}})",
+            "{{feature}} ({{statistic}})")],
+          kind="bargauge")  # fmt: skip
+    p.add("Drifted features (distribution / missing share)",
+          [(f'sum by (model) ({FEATURE_DRIFT_DETECTED}{{model=~"$model"}})',
+            "{{model}} distribution"),
+           (f'sum by (model) ({FEATURE_MISSING_DRIFT_DETECTED}{{model=~"$model"}})',
+            "{{model}} missing share")],
           kind="stat")  # fmt: skip
+    p.add("Missing-value share: current vs reference",
+          [(f"max by (feature, window) ({FEATURE_MISSING_RATIO}{{{sel}}})",
+            "{{feature}} {{window}}")],
+          "percentunit")  # fmt: skip
     p.add("Prediction drift PSI",
           [(f'max by (model) ({m.PREDICTION_DRIFT_PSI}{{model=~"$model"}})', "{{model}}")])  # fmt: skip
     p.add(

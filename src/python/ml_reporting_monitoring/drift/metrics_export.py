@@ -1,5 +1,15 @@
 """Drift results as Prometheus gauges, for Grafana's drift dashboard and the drift alerts.
 
+Per feature there are two signals, each with a value gauge and a 0/1 decision gauge that the
+alert rules (``dashboards/alerts/model_specific_alerts.yml``) fire on, so that an alert means
+exactly what the drift job decided with its configured thresholds:
+
+* distribution: ``mlops_feature_drift_statistic{statistic=...}`` (the effect size that
+  decided, e.g. ``wasserstein_normed`` or ``cohens_h``), ``mlops_feature_drift_psi`` and
+  ``mlops_feature_drift_detected``;
+* missing values: ``mlops_feature_missing_ratio{window="reference"|"current"}`` (share of
+  rows with a null, 0..1, hence ``_ratio``) and ``mlops_feature_missing_drift_detected``.
+
 A drift check is a batch job, not a server, so its gauges go to a fresh
 ``CollectorRegistry`` that is either written as a node-exporter textfile or pushed to a
 Pushgateway; a long-running process can also serve the same registry over HTTP.
@@ -15,6 +25,9 @@ from ml_reporting_monitoring.drift.summary import DriftSummary
 from mlops_common.contracts.metrics import FEATURE_DRIFT_PSI, PREDICTION_DRIFT_PSI
 
 FEATURE_DRIFT_DETECTED = "mlops_feature_drift_detected"
+FEATURE_DRIFT_STATISTIC = "mlops_feature_drift_statistic"
+FEATURE_MISSING_RATIO = "mlops_feature_missing_ratio"
+FEATURE_MISSING_DRIFT_DETECTED = "mlops_feature_missing_drift_detected"
 CONCEPT_METRIC_RELATIVE_CHANGE = "mlops_concept_metric_relative_change"
 
 
@@ -25,8 +38,17 @@ def drift_registry(
     registry = registry or CollectorRegistry()
     psi = Gauge(FEATURE_DRIFT_PSI, "PSI of a feature, current vs reference window",
                 ["model", "feature"], registry=registry)  # fmt: skip
-    detected = Gauge(FEATURE_DRIFT_DETECTED, "1 when the feature passed both drift thresholds",
+    detected = Gauge(FEATURE_DRIFT_DETECTED,
+                     "1 when the feature's distribution drifted (effect size and p-value)",
                      ["model", "feature"], registry=registry)  # fmt: skip
+    statistic = Gauge(FEATURE_DRIFT_STATISTIC,
+                      "effect size that decided the feature's distribution drift",
+                      ["model", "feature", "statistic"], registry=registry)  # fmt: skip
+    missing = Gauge(FEATURE_MISSING_RATIO, "share of rows where the feature is missing (0..1)",
+                    ["model", "feature", "window"], registry=registry)  # fmt: skip
+    missing_detected = Gauge(FEATURE_MISSING_DRIFT_DETECTED,
+                             "1 when the feature's missing share changed (effect and p-value)",
+                             ["model", "feature"], registry=registry)  # fmt: skip
     prediction = Gauge(PREDICTION_DRIFT_PSI, "PSI of the positive-class score distribution",
                        ["model"], registry=registry)  # fmt: skip
     concept = Gauge(CONCEPT_METRIC_RELATIVE_CHANGE,
@@ -35,7 +57,20 @@ def drift_registry(
     for summary in summaries:
         for feature in summary.features:
             psi.labels(summary.model, feature.feature).set(feature.psi)
-            detected.labels(summary.model, feature.feature).set(feature.status == "drift")
+            detected.labels(summary.model, feature.feature).set(
+                feature.distribution_status == "drift"
+            )
+            statistic.labels(summary.model, feature.feature, feature.statistic or "none").set(
+                feature.value
+            )
+            if feature.missing is not None:
+                for window in ("reference", "current"):
+                    missing.labels(summary.model, feature.feature, window).set(
+                        getattr(feature.missing, window)
+                    )
+                missing_detected.labels(summary.model, feature.feature).set(
+                    feature.missing.status == "drift"
+                )
         if summary.prediction is not None:
             prediction.labels(summary.model).set(summary.prediction.psi)
         if summary.concept_windows:

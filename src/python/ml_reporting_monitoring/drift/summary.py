@@ -1,9 +1,10 @@
-"""calculate_concept_drift_scores: one drift summary for a model's reference and current window.
+"""calculate_drift: one drift summary for a model's reference and current window.
 
-Combines per-feature data drift (PSI + KS / chi-square), prediction drift (PSI + KS on the
-score distribution) and, when labels are present, concept drift (performance decay per time
-window). The summary is plain data so that the same object feeds the JSON file, the
-Prometheus gauges and the HTML report.
+Combines per-feature data drift (distribution by feature type, see ``drift.distribution``,
+and the missing-value share, ``drift.missing``), prediction drift (the score distribution)
+and, when labels are present, concept drift (performance decay per time window). The summary
+is plain data so that the same object feeds the JSON file, the Prometheus gauges and the
+HTML report, and each says the same thing about why a feature was flagged.
 """
 
 from __future__ import annotations
@@ -17,31 +18,68 @@ import pandas as pd
 
 from ml_reporting_monitoring.config import DriftThresholds
 from ml_reporting_monitoring.drift.concept import WindowPerformance, performance_decay
-from ml_reporting_monitoring.drift.statistics import (
-    DriftResult,
-    categorical_drift,
-    numeric_drift,
+from ml_reporting_monitoring.drift.distribution import (
+    DistributionDrift,
+    continuous_drift,
+    feature_drift,
 )
+from ml_reporting_monitoring.drift.missing import MissingShare, missing_share
 from mlops_common.progress import track
+
+_SEVERITY = {"ok": 0, "watch": 1, "drift": 2}
 
 
 @dataclass(frozen=True)
 class FeatureDrift:
     feature: str
-    kind: str
-    psi: float
+    kind: str  # "continuous", "discrete", "categorical" or "score"
+    statistic: str  # the effect size that decided (closest to / past its threshold)
+    value: float
+    threshold: float
+    test: str  # "ks", "chi2" or "none"
     p_value: float
-    status: str  # "drift", "watch" or "ok"
+    psi: float
+    distribution_status: str  # "drift", "watch" or "ok"
+    missing: MissingShare | None
+    status: str  # the worse of the distribution and the missing-share status
+    reason: str  # why, in one line: statistic vs threshold, p-value, what moved
 
     @classmethod
-    def from_result(cls, result: DriftResult, thresholds: DriftThresholds) -> FeatureDrift:
-        if result.drifted(thresholds.psi_threshold, thresholds.p_value_threshold):
-            status = "drift"
-        elif result.psi >= thresholds.psi_warning:
-            status = "watch"
+    def build(
+        cls, result: DistributionDrift, missing: MissingShare | None, p_value_threshold: float
+    ) -> FeatureDrift:
+        status = result.status(p_value_threshold)
+        effect = result.strongest
+        if effect is None:
+            reason = result.detail
         else:
-            status = "ok"
-        return cls(result.feature, result.kind, result.psi, result.p_value, status)
+            verdict = {"drift": ">=", "watch": ">= warning"}.get(status, "below")
+            reason = (
+                f"{effect.statistic} {effect.value:.3g} {verdict} "
+                f"{effect.threshold if status != 'watch' else effect.warning:g} "
+                f"({result.test} p {result.p_value:.2g}): {result.detail}"
+            )
+        overall = status
+        if missing is not None:
+            overall = max(status, missing.status, key=_SEVERITY.__getitem__)
+            if _SEVERITY[missing.status] > _SEVERITY[status]:  # the signal that flagged first
+                reason = f"{missing.detail}; distribution of the values present: {reason}"
+            elif missing.status != "ok" or missing.current > 0:
+                reason = f"{reason}; {missing.detail}"
+        return cls(
+            feature=result.feature,
+            kind=result.kind,
+            statistic=effect.statistic if effect else "",
+            value=effect.value if effect else 0.0,
+            threshold=effect.threshold if effect else 0.0,
+            test=result.test,
+            p_value=result.p_value,
+            psi=result.psi,
+            distribution_status=status,
+            missing=missing,
+            status=overall,
+            reason=reason,
+        )
 
 
 @dataclass
@@ -58,7 +96,12 @@ class DriftSummary:
 
     @property
     def drifted_features(self) -> list[str]:
+        """Features flagged by any signal (distribution or missing share)."""
         return [f.feature for f in self.features if f.status == "drift"]
+
+    @property
+    def missing_share_drifted_features(self) -> list[str]:
+        return [f.feature for f in self.features if f.missing and f.missing.status == "drift"]
 
     @property
     def prediction_drifted(self) -> bool:
@@ -77,6 +120,7 @@ class DriftSummary:
         data = asdict(self)
         data.update(
             drifted_features=self.drifted_features,
+            missing_share_drifted_features=self.missing_share_drifted_features,
             prediction_drifted=self.prediction_drifted,
             concept_drifted=self.concept_drifted,
             alert=self.alert,
@@ -92,11 +136,11 @@ class DriftSummary:
 def _column_drift(
     name: str, reference: pd.Series, current: pd.Series, thresholds: DriftThresholds
 ) -> FeatureDrift:
-    if pd.api.types.is_numeric_dtype(reference) and pd.api.types.is_numeric_dtype(current):
-        result = numeric_drift(name, reference, current, bins=thresholds.bins)
-    else:
-        result = categorical_drift(name, reference, current)
-    return FeatureDrift.from_result(result, thresholds)
+    return FeatureDrift.build(
+        feature_drift(name, reference, current, thresholds),
+        missing_share(reference, current, thresholds),
+        thresholds.p_value_threshold,
+    )
 
 
 def calculate_drift(
@@ -128,14 +172,11 @@ def calculate_drift(
     ]
     prediction = None
     if score and score in reference.columns and score in current.columns:
-        result = numeric_drift(score, reference[score], current[score], bins=thresholds.bins)
-        psi_hit = result.psi >= thresholds.prediction_psi_threshold
-        status = (
-            "drift"
-            if psi_hit and result.p_value < thresholds.p_value_threshold
-            else ("watch" if result.psi >= thresholds.psi_warning else "ok")
-        )
-        prediction = FeatureDrift(score, "score", result.psi, result.p_value, status)
+        result = continuous_drift(
+            score, reference[score], current[score], thresholds, kind="score",
+            psi_threshold=thresholds.prediction_psi_threshold,
+        )  # fmt: skip
+        prediction = FeatureDrift.build(result, None, thresholds.p_value_threshold)
     baseline, windows = None, []
     if label and score and timestamp and label in current.columns:
         baseline, windows = performance_decay(

@@ -8,7 +8,7 @@ the promotion step writes next to the alias; without them the report shows curre
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 from mlflow.tracking import MlflowClient
@@ -109,6 +109,24 @@ def alias_history(versions: pd.DataFrame, alias: str = "champion") -> pd.DataFra
     current = {row.version for row in versions.itertuples() if alias in row.aliases.split(",")}
     history["current"] = history["version"].isin(current)
     return history
+
+
+def run_metrics(client: MlflowClient, run_ids: list[str]) -> dict[str, dict[str, float]]:
+    """Logged metrics of each run (e.g. the champion's training run, outside the period)."""
+    metrics = {}
+    for run_id in dict.fromkeys(r for r in run_ids if r):
+        try:
+            metrics[run_id] = dict(client.get_run(run_id).data.metrics)
+        except Exception:  # a deleted run must not sink the report
+            metrics[run_id] = {}
+    return metrics
+
+
+def last_days_bounds(days: int, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The ``days`` days up to ``now`` (UTC): the default period of an ad-hoc report, so that
+    it covers what was just trained (the previous calendar month may hold nothing yet)."""
+    end = (now or datetime.now(UTC)).astimezone(UTC)
+    return end - timedelta(days=days), end
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:

@@ -18,7 +18,7 @@ def write_segment_report(report: BiasReport, path: Path, title: str = "Segment a
     for column, group in table.groupby("segment_column", sort=False):
         section = Section(f"By {column}")
         flagged = group[group["flagged"]]
-        section.paragraphs.append(
+        section.add_text(
             f"reference segment '{group['reference'].iloc[0]}'; flagged: "
             + (
                 ", ".join(

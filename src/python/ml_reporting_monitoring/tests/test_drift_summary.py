@@ -46,11 +46,17 @@ def test_unshifted_sample_raises_nothing(reference) -> None:
 
 
 def test_thresholds_come_from_configuration(monkeypatch, reference) -> None:
+    shifted = fraud_frame(5_000, seed=2, shift={"amount": 0.6, "country": 0.25})
+    monkeypatch.setenv("MONITORING_DRIFT__WASSERSTEIN_THRESHOLD", "5.0")
     monkeypatch.setenv("MONITORING_DRIFT__PSI_THRESHOLD", "5.0")
     settings = MonitoringSettings(_env_file=None)
-    assert settings.drift.psi_threshold == 5.0
-    shifted = fraud_frame(5_000, seed=2, shift={"amount": 0.6, "country": 0.25})
+    assert settings.drift.psi_threshold == 5.0 and settings.drift.wasserstein_threshold == 5.0
     summary = calculate_drift(reference, shifted, model=MODEL, thresholds=settings.drift,
+                              features=FEATURES)  # fmt: skip
+    assert summary.drifted_features == ["country"]  # still past its Cohen's h threshold
+    monkeypatch.setenv("MONITORING_DRIFT__SHARE_SHIFT_THRESHOLD", "5.0")
+    summary = calculate_drift(reference, shifted, model=MODEL,
+                              thresholds=MonitoringSettings(_env_file=None).drift,
                               features=FEATURES)  # fmt: skip
     assert summary.drifted_features == []
 

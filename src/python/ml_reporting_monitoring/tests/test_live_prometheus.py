@@ -65,7 +65,7 @@ def test_the_check_catches_broken_and_empty_queries(synthetic_target) -> None:
         # The alert rules load into the live Prometheus and evaluate without errors.
         groups = httpx.get(f"{url}/api/v1/rules", timeout=10).json()["data"]["groups"]
         rules = [r for g in groups for r in g["rules"]]
-        assert len(rules) == 10 and all(r["health"] == "ok" for r in rules), rules
+        assert len(rules) == 11 and all(r["health"] == "ok" for r in rules), rules
         problems = evaluate_all(url, [
             Query("typo", "x", "sum by (model (rate(mlops_prediction_score_count[1m]))"),
             Query("renamed", "x", "rate(mlops_prediction_scores_count[1m])"),

@@ -4,6 +4,7 @@ from ml_reporting_monitoring.tests.alert_rule_checks import check_rule_file
 def test_model_specific_alerts_pass_promtool_check_and_unit_tests() -> None:
     check_rule_file(
         "model_specific_alerts",
-        {"MlopsFeatureDriftHigh", "MlopsPredictionDriftHigh", "MlopsPredictionScoreShift",
+        {"MlopsFeatureDriftHigh", "MlopsFeatureMissingShareHigh", "MlopsPredictionDriftHigh",
+         "MlopsPredictionScoreShift",
          "MlopsDegradedPredictionsHigh", "MlopsModelReloadFailed"},
     )  # fmt: skip

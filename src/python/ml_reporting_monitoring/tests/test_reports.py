@@ -88,13 +88,17 @@ def test_monthly_report_renders_html_with_plots(mlflow_store, tmp_path, capsys) 
         tmp_path / "report.html",
     )  # fmt: skip
     html = path.read_text()
-    assert "9 training runs" in html
+    assert "Model retraining report 2026-01" in html and "9 training runs" in html
     assert "fraud-6" in html and "fraud-0" not in html
     assert "Champion history" in html
-    assert "No versions registered." in html  # churn has runs but no registered versions
-    # roc_auc + average_precision plots, duration histogram, champion timeline
-    assert html.count("data:image/png;base64,") == 4
-    assert "[retraining-report plots] finished" in capsys.readouterr().err
+    assert "3 training runs, no versions registered." in html  # churn: runs, no versions
+    # Each run faced the champion of its day: fraud-1 (Jan 3) none yet, fraud-2 (Jan 7) v1.
+    fraud = html.split("Model fraud_detection_xgboost")[1]
+    assert fraud.index("fraud-1") < fraud.index("none yet") < fraud.index("fraud-2")
+    assert fraud.count("<td>v1</td>") >= 1 and fraud.count("<td>v3</td>") >= 1
+    # one plot: fraud's runs against the champion's roc_auc (churn has no registered model)
+    assert html.count("data:image/png;base64,") == 1
+    assert "[retraining-report models] finished" in capsys.readouterr().err
 
 
 def test_drift_reference_window_comes_from_the_training_run(mlflow_store, tmp_path) -> None:

@@ -305,7 +305,10 @@ def test_churn_batch_scoring_scores_every_customer(dagbag, home: Path) -> None:
 
 @pytest.mark.parametrize(
     ("thresholds", "drifted"),
-    [({"MLOPS_PIPELINE_DRIFT_PSI_THRESHOLD": "1000000"}, False),
+    # PSI is one of several effect sizes (Wasserstein, Cohen's h, missing share); a p-value
+    # gate of 0 silences every signal of the monitoring CLI, whatever the effect.
+    [({"MLOPS_PIPELINE_DRIFT_PSI_THRESHOLD": "1000000",
+       "MONITORING_DRIFT__P_VALUE_THRESHOLD": "0"}, False),
      ({"MLOPS_PIPELINE_DRIFT_PSI_THRESHOLD": "0.000001",
        "MONITORING_DRIFT__P_VALUE_THRESHOLD": "1.0"}, True)],
 )  # fmt: skip

@@ -1,0 +1,118 @@
+"""The retraining report against a real MLflow store: the period's runs against the champion,
+each promotion or refusal with its reason, and the drift alerts that preceded retraining."""
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import matplotlib.dates as mdates
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from ml_reporting_monitoring.cli import main
+from ml_reporting_monitoring.reports.mlflow_queries import (
+    alias_history,
+    last_days_bounds,
+    model_versions,
+)
+from ml_reporting_monitoring.reports.retraining_events import promotion_decisions
+from ml_reporting_monitoring.reports.retraining_report import _comparison_plot
+from mlops_common.contracts.features import FRAUD
+
+NAME = FRAUD.registered_model_name
+NOW = datetime.now(UTC)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """Fraud runs 40, 20, 10 and 2 days ago (the first outside a 30-day period); their
+    versions v1 (champion), v2 (refused, reason in the training DAG's log) and v3 (refused,
+    no log record); a drift alert 2.5 days ago that the last run followed."""
+    root = tmp_path_factory.mktemp("retraining")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.create_experiment("fraud", artifact_location=str(root / "artifacts"))
+    client.create_registered_model(NAME)
+    notifications = root / "notifications" / "training.jsonl"
+    notifications.parent.mkdir()
+    for i, (days, auc) in enumerate([(40, 0.90), (20, 0.93), (10, 0.925), (2, 0.9305)]):
+        start = NOW - timedelta(days=days)
+        run = client.create_run(experiment, start_time=_ms(start), run_name=f"fraud-{i}",
+                                tags={"registered_model_name": NAME})  # fmt: skip
+        client.log_metric(run.info.run_id, "roc_auc", auc, _ms(start))
+        client.set_terminated(run.info.run_id, end_time=_ms(start + timedelta(minutes=4)))
+        if i == 0:
+            continue
+        source = root / "models" / f"v{i}"
+        source.mkdir(parents=True)
+        version = client.create_model_version(NAME, source=str(source), run_id=run.info.run_id)
+        created = pd.to_datetime(version.creation_timestamp, unit="ms", utc=True)
+        if i == 1:
+            client.set_registered_model_alias(NAME, "champion", "1")
+        if i == 2:  # what the training DAG's notify task appends after the gate
+            record = {"at": (created + timedelta(milliseconds=5)).isoformat(), "model": NAME,
+                      "promoted": False, "reason": "challenger roc_auc 0.9241 < champion 0.9302 "
+                      "+ margin 0.001", "reload": "champion unchanged; no reload"}  # fmt: skip
+            notifications.write_text(json.dumps(record) + "\n")
+        time.sleep(0.05)  # versions registered apart, as the DAG runs them
+    client.set_registered_model_alias(NAME, "challenger", "3")
+    drift_dir = root / "reports" / "drift" / NAME / "dt=x"
+    drift_dir.mkdir(parents=True)
+    summary = {"model": NAME, "alert": True, "generated_at": (NOW - timedelta(days=2.5)).isoformat(),
+               "features": [{"feature": "amount", "status": "drift",
+                             "reason": "wasserstein_normed 0.38 >= 0.1"},
+                            {"feature": "age", "status": "ok", "reason": "below"}],
+               "prediction_drifted": False}  # fmt: skip
+    (drift_dir / f"drift_{NAME}.json").write_text(json.dumps(summary))
+    quiet = dict(summary, alert=False, generated_at=(NOW - timedelta(days=5)).isoformat())
+    (drift_dir.parent / f"drift_{NAME}.json").write_text(json.dumps(quiet))
+    return uri, client, root, notifications
+
+
+def test_decisions_come_from_the_log_or_are_inferred_from_the_registry(store) -> None:
+    _, client, _, notifications = store
+    versions = model_versions(client, NAME)
+    history = alias_history(versions, "champion")
+    decisions = promotion_decisions(
+        NAME, versions, history, {1: 0.93, 2: 0.925, 3: 0.9305}, *last_days_bounds(30),
+        notifications=notifications,
+    )  # fmt: skip
+    assert list(decisions["version"]) == [1, 2, 3]
+    assert list(decisions["decision"]) == ["promoted", "refused", "refused"]
+    assert list(decisions["source"]) == ["registry", "training DAG", "registry"]
+    assert decisions["reason"].iloc[0] == "no champion before it"
+    assert decisions["reason"].iloc[1].startswith("challenger roc_auc 0.9241 < champion")
+    assert decisions["reason"].iloc[2].startswith("logged roc_auc 0.9305 < champion v1 0.9300")
+
+
+def test_default_period_covers_what_was_just_trained(store, tmp_path) -> None:
+    uri, _, root, notifications = store
+    code = main(["retraining-report", "--tracking-uri", uri, "--models", NAME,
+                 "--output-dir", str(tmp_path), "--drift-dir", str(root / "reports"),
+                 "--notifications", str(notifications)])  # fmt: skip
+    assert code == 0
+    html = (tmp_path / "retraining_report_last30d.html").read_text()
+    assert "3 training runs; 3 versions registered, 1 promoted, 2 refused; 1 drift alerts" in html
+    assert "fraud-3" in html and "fraud-0" not in html  # 40 days ago is outside the period
+    assert 'class="refused"' in html and "champion 0.9302" in html
+    # the alert, what it flagged and the retraining run that followed it
+    alerts = html.split("<h2>Drift alerts</h2>")[1].split("<h2>")[0]
+    assert "wasserstein_normed 0.38" in alerts and "<td>fraud-3</td>" in alerts
+    assert html.count("data:image/png;base64,") == 1
+
+
+def test_time_axes_span_the_period_not_years(store) -> None:
+    _, client, _, _ = store
+    start, end = last_days_bounds(30)
+    versions = model_versions(client, NAME)
+    history = alias_history(versions, "champion")
+    table = pd.DataFrame({"started": [NOW - timedelta(days=2)], "roc_auc": [0.93],
+                          "decision": ["refused"]})  # fmt: skip
+    figure = _comparison_plot(table, history, {1: {"roc_auc": 0.93}}, "roc_auc", start, end)
+    low, high = (mdates.num2date(x) for x in figure.axes[0].get_xlim())
+    assert abs((low - start).total_seconds()) < 1 and abs((high - end).total_seconds()) < 1
