@@ -62,6 +62,9 @@ def runs_between(client: MlflowClient, start: datetime, end: datetime) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+GATE_TAG_PREFIX = "promotion_"  # promotion_reason, promotion_window, promotion_decided_at...
+
+
 def model_versions(client: MlflowClient, model_name: str) -> pd.DataFrame:
     """Every version of ``model_name``: version, run_id, created, aliases, promotion tags."""
     rows = []
@@ -83,10 +86,18 @@ def model_versions(client: MlflowClient, model_name: str) -> pd.DataFrame:
                 "created": pd.to_datetime(version.creation_timestamp, unit="ms", utc=True),
                 "aliases": ",".join(sorted(holders.get(str(version.version), []))),
                 "promotions": promotions,
+                # The promotion gate's own record (trainer: promotion_* version tags).
+                "gate": {
+                    key[len(GATE_TAG_PREFIX) :]: value
+                    for key, value in version.tags.items()
+                    if key.startswith(GATE_TAG_PREFIX)
+                },
             }
         )
     if not rows:
-        return pd.DataFrame(columns=["version", "run_id", "created", "aliases", "promotions"])
+        return pd.DataFrame(
+            columns=["version", "run_id", "created", "aliases", "promotions", "gate"]
+        )
     return pd.DataFrame(rows).sort_values("version").reset_index(drop=True)
 
 

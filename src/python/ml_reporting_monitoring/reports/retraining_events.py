@@ -1,11 +1,13 @@
 """What happened to each retrained model and why: promotion decisions and drift alerts.
 
-The promotion gate (trainer PEX) decides on a holdout it scores itself and does not record
-its decision in MLflow; the training DAG appends each decision with its reason to
-``$MLOPS_HOME/notifications/training.jsonl``. So a decision is read from there when a record
-matches the version, and otherwise reconstructed from the registry: a version that holds or
-held ``champion`` was promoted, any other was refused, and the reason compares the logged
-holdout metric of the version with that of the champion it faced (labelled "inferred").
+The promotion gate (trainer PEX) records its decision on the challenger's model version
+(tags ``promotion_promoted``, ``promotion_reason``, ``promotion_window`` — the rows both models
+were scored on, after both data cutoffs —, ``promotion_decided_at``); that record is used
+first. Versions from before the gate recorded itself fall back to the training DAG's log
+(``$MLOPS_HOME/notifications/training.jsonl``) and then to a reconstruction from the registry:
+a version that holds or held ``champion`` was promoted, any other was refused, and the reason
+compares the logged holdout metric of the version with that of the champion it faced
+(labelled "inferred").
 
 Drift alerts come from the drift checks' JSON summaries (``drift_<model>.json`` under the
 reports folder, one per run of the drift DAG), so the report shows which alerts preceded a
@@ -90,7 +92,14 @@ def promotion_decisions(
         last = i + 1 == len(ordered)
         following = created + timedelta(days=1) if last else ordered["created"].iloc[i + 1]
         logged = records[(records["at"] >= created) & (records["at"] < following)]
-        if not logged.empty:
+        gate = row.get("gate") if isinstance(row.get("gate"), dict) else {}
+        if gate.get("promoted") in ("true", "false"):
+            promoted = gate["promoted"] == "true"
+            reason = f"{gate.get('reason', '')}; compared on {gate.get('window', '?')}"
+            reason += f" ({gate.get('rows', '?')} rows, {gate.get('positives', '?')} positive)"
+            source = "promotion gate"
+            at = pd.Timestamp(gate.get("decided_at") or moment)
+        elif not logged.empty:
             record = logged.iloc[-1]
             promoted, reason, source = bool(record["promoted"]), record["reason"], "training DAG"
             at = record["at"]

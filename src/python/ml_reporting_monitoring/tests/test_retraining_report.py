@@ -116,3 +116,36 @@ def test_time_axes_span_the_period_not_years(store) -> None:
     figure = _comparison_plot(table, history, {1: {"roc_auc": 0.93}}, "roc_auc", start, end)
     low, high = (mdates.num2date(x) for x in figure.axes[0].get_xlim())
     assert abs((low - start).total_seconds()) < 1 and abs((high - end).total_seconds()) < 1
+
+
+def test_the_gates_own_record_names_the_window_it_compared_on() -> None:
+    """A version with the gate's ``promotion_*`` tags is reported with that reason + window."""
+    created = pd.Timestamp(NOW - timedelta(days=1))
+    versions = pd.DataFrame(
+        [
+            {
+                "version": 4,
+                "run_id": "r4",
+                "created": created,
+                "aliases": "",
+                "promotions": {},
+                "gate": {
+                    "promoted": "false",
+                    "reason": "challenger roc_auc 0.9601 < champion 0.9650 + margin 0.001",
+                    "window": "rows after 2026-11-24T23:44:33+00:00",
+                    "rows": "1420",
+                    "positives": "33",
+                    "decided_at": (created + timedelta(minutes=2)).isoformat(),
+                },
+            }
+        ]
+    )
+    history = pd.DataFrame(columns=["version", "promoted_at"])
+    decisions = promotion_decisions(
+        NAME, versions, history, {}, NOW - timedelta(days=30), NOW + timedelta(days=1)
+    )
+    (row,) = decisions.to_dict("records")
+    assert row["decision"] == "refused" and row["source"] == "promotion gate"
+    assert "compared on rows after 2026-11-24T23:44:33+00:00 (1420 rows, 33 positive)" in (
+        row["reason"]
+    )
