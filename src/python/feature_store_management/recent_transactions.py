@@ -6,7 +6,7 @@ The APIs therefore read each card holder's payments of the last 7 days and aggre
 request time (:mod:`mlops_common.contracts.transaction_windows`). This module writes them:
 
 * **servers** (Redis): one sorted set per user, ``<project>:recent_transactions:<user_id>``,
-  score = epoch seconds, member = ``transaction_id|amount|category``; trimmed to
+  score = epoch seconds, member = packed time and amount + ``transaction_id|category``; trimmed to
   ``RETENTION_S`` and expiring after it, so a quiet card holder's key disappears by itself;
 * **embedded** (SQLite): table ``recent_transactions`` in
   ``$MLOPS_HOME/feature_repo/data/recent_transactions.db`` next to Feast's online store.
@@ -98,7 +98,8 @@ class RecentTransactionsWriter:
             pipe = self.redis.pipeline(transaction=False)
             users: set[int] = set()
             for txn_id, user, ts, amount, category in keep:
-                pipe.zadd(events_key(project, user), {encode_event(txn_id, amount, category): ts})
+                member = encode_event(txn_id, ts, amount, category)
+                pipe.zadd(events_key(project, user), {member: ts})
                 users.add(user)
             for user in users:
                 key = events_key(project, user)

@@ -57,7 +57,11 @@ from feature_store_management.streaming.push_transaction_aggregates import (
 from feature_store_management.streaming.push_transaction_aggregates import run as stream_run
 from feature_store_management.tests.support import AS_OF, REDIS_URL, drop_redis_project
 from mlops_common.contracts.features import CHURN, FRAUD
-from mlops_common.contracts.transaction_windows import SQLITE_TABLE, events_key
+from mlops_common.contracts.transaction_windows import (
+    SQLITE_TABLE,
+    events_key,
+    transaction_id_of,
+)
 from mlops_common.settings import PlatformSettings, Profile
 
 PROFILES = [Profile.EMBEDDED, Profile.SERVERS]
@@ -729,7 +733,7 @@ def stored_recent_ids(settings: FeatureStoreSettings, user: int) -> list[int]:
             members = client.zrange(events_key(settings.project, user), 0, -1)
         finally:
             client.close()
-        return sorted(int(m.split(b"|")[0]) for m in members)
+        return sorted(int(transaction_id_of(m)) for m in members)
     with sqlite3.connect(recent_sqlite_path(settings)) as conn:
         rows = conn.execute(
             f"SELECT transaction_id FROM {SQLITE_TABLE} WHERE user_id = ? ORDER BY 1", (user,)

@@ -222,9 +222,7 @@ class RedisFeatureReader(OnlineFeatureReader):
                     commands.append(self.client.hmget_command(self.key(e), self._fields_tail, n))
                     if windowed:
                         key, low, high = self._window_args(e, t)
-                        commands.append(
-                            encode_command(b"ZRANGEBYSCORE", key, low, high, b"WITHSCORES")
-                        )
+                        commands.append(encode_command(b"ZRANGEBYSCORE", key, low, high))
                 results = await self.client.execute_many(commands)
             else:
                 results = await self._read_redis_py(entity_ids, times)
@@ -233,10 +231,8 @@ class RedisFeatureReader(OnlineFeatureReader):
         if not windowed:
             return self._rows(results)
         rows = self._rows(results[0::2])
-        for row, reply, t in zip(rows, results[1::2], times, strict=True):
-            # RESP: flat [member, score, member, score, ...]; redis-py: (member, score) pairs.
-            pairs = zip(reply[0::2], reply[1::2], strict=True) if self.fast else iter(reply)
-            row.update(aggregate((decode_event(m, float(sc)) for m, sc in pairs), t))
+        for row, members, t in zip(rows, results[1::2], times, strict=True):
+            row.update(aggregate([decode_event(m) for m in members], t))
         return rows
 
     async def _read_redis_py(self, entity_ids: Sequence[int | str], times: list[float]) -> list:
@@ -248,7 +244,7 @@ class RedisFeatureReader(OnlineFeatureReader):
                     pipe.hmget(self.key(entity_id), self._fields)
                     if self.layout.windowed:
                         key, low, high = self._window_args(entity_id, t)
-                        pipe.zrangebyscore(key, low, high, withscores=True)
+                        pipe.zrangebyscore(key, low, high)
                 return await pipe.execute()
         except (redis.exceptions.RedisError, OSError) as exc:
             raise RedisUnavailable(f"{type(exc).__name__}: {exc}") from exc

@@ -76,7 +76,7 @@ class RespParser:
             return value
         if kind == b"*":
             n = int(rest)
-            return None if n < 0 else [self._value() for _ in range(n)]
+            return None if n < 0 else self._array(n)
         if kind == b"+":
             return rest
         if kind == b":":
@@ -84,6 +84,31 @@ class RespParser:
         if kind == b"-":
             return RedisReplyError(rest.decode("utf-8", "replace"))
         raise RedisUnavailable(f"unexpected RESP reply type {kind!r}")
+
+    def _array(self, n: int) -> list:
+        """``n`` elements; bulk strings parsed inline (a sorted-set read is dozens of them:
+        2 µs each through :meth:`_value`, half that here)."""
+        buf, out = self.buf, []
+        for _ in range(n):
+            if self.pos >= len(buf):
+                raise _Incomplete
+            if buf[self.pos] != 36:  # not "$": nested array, integer, error...
+                out.append(self._value())
+                continue
+            end = buf.find(b"\r\n", self.pos)
+            if end < 0:
+                raise _Incomplete
+            size = int(buf[self.pos + 1 : end])
+            if size < 0:
+                out.append(None)
+                self.pos = end + 2
+                continue
+            start, stop = end + 2, end + 2 + size
+            if len(buf) < stop + 2:
+                raise _Incomplete
+            out.append(bytes(buf[start:stop]))
+            self.pos = stop + 2
+        return out
 
     def pop(self):
         """The next complete reply, or raise :class:`_Incomplete` (buffer untouched)."""
