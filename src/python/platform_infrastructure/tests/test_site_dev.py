@@ -74,7 +74,12 @@ def test_site_dev_provisions_this_machine_and_second_run_changes_nothing(
     status, body = process_runner.http_get(f"http://127.0.0.1:{prometheus_port}/api/v1/rules")
     assert status == 200
     groups = {g["name"] for g in json.loads(body)["data"]["groups"]}
-    assert groups == {"mlops-model-specific", "mlops-system-critical", "mlops-platform-components"}
+    assert groups == {
+        "mlops-model-specific",
+        "mlops-system-critical",
+        "mlops-platform-components",
+        "mlops-feature-skew",
+    }
     status, body = process_runner.http_get(
         f"http://127.0.0.1:{prometheus_port}/api/v1/alertmanagers"
     )
