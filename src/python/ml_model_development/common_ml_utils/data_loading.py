@@ -39,4 +39,7 @@ def load_training_frame(
     """Point-in-time join of the contract's feature service onto the entity rows."""
     client = FeatureStoreClient(repo_path)
     frame = client.get_training_frame(entity_frame, contract.feature_service)
+    # Feast's PostgreSQL offline store returns the entity timestamps without a zone (they are
+    # UTC), the file store with it: the holdout's time cutoffs compare against tz-aware tags.
+    frame["event_timestamp"] = pd.to_datetime(frame["event_timestamp"], utc=True)
     return frame.sort_values([contract.entity_join_key, "event_timestamp"]).reset_index(drop=True)
