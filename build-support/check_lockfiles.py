@@ -21,7 +21,9 @@ def recorded(lock: Path) -> list[str]:
     text = lock.read_text()
     block = text.split(BEGIN, 1)[1].split(END, 1)[0]
     lines = [line.removeprefix("//").strip() for line in block.splitlines()]
-    return sorted(json.loads("\n".join(line for line in lines if line))["generated_with_requirements"])
+    return sorted(
+        json.loads("\n".join(line for line in lines if line))["generated_with_requirements"]
+    )
 
 
 def listed(resolve: Path) -> list[str]:
@@ -48,7 +50,9 @@ def main() -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
-        print(f"check_lockfiles: {len(list(ROOT.glob('*/*.lock')))} lockfiles match their requirements")
+        print(
+            f"check_lockfiles: {len(list(ROOT.glob('*/*.lock')))} lockfiles match their requirements"
+        )
     return 1 if problems else 0
 
 

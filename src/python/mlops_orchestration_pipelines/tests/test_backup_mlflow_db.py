@@ -92,9 +92,9 @@ def test_backup_dag_runs_end_to_end(source_db: PgTarget, tmp_path: Path, monkeyp
     )
     monkeypatch.setenv("MLOPS_PIPELINE_BACKUP_DIR", str(backup_dir))
     monkeypatch.setenv("MLOPS_PIPELINE_BACKUP_KEEP", "2")
-    dag = DagBag(dag_folder=str(Path(__file__).resolve().parents[1] / "dags")).dags[
-        "backup_mlflow_db"
-    ]
+    dag = DagBag(
+        dag_folder=str(Path(__file__).resolve().parents[1] / "dags" / "utility_dags")
+    ).dags["backup_mlflow_db"]
     run = dag.test()
     assert run.state == DagRunState.SUCCESS
     kept = list_backups(backup_dir, source_db.dbname)

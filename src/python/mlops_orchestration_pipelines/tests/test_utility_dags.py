@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-DAGS_DIR = Path(__file__).resolve().parents[1] / "dags"
+DAGS_DIR = Path(__file__).resolve().parents[1] / "dags" / "utility_dags"
 
 
 @pytest.fixture(scope="module")

@@ -86,6 +86,7 @@ def test_worker_image_installs_airflow_from_the_lock_and_the_bundles() -> None:
     venv, plus the five bundles; the component PEXes the tasks run are mounted at
     MLOPS_PIPELINE_PEX_DIR, not baked in (a trainer change must not rebuild the worker)."""
     dockerfile = DOCKERFILE.read_text()
+    # selection: named, not run
     assert "COPY src.python.mlops_orchestration_pipelines.worker/airflow.pex" in dockerfile
     assert "PEX_TOOLS=1" in dockerfile and "airflow.pex venv --compile" in dockerfile
     for bundle in ("utility", "feature", "training", "batch-inference", "monitoring"):
