@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Change-aware CI: rerun exactly what a change since BASE reaches, fast tier first.
 #   build-support/changed.sh [BASE]          lint, fast tests, packages, slow tests; one summary
+#   build-support/changed.sh --fast [BASE]   lint and the fast tier only (an edit-test loop)
 #   build-support/changed.sh --list [BASE]   the selected tests and packages, one address a line
 # (default BASE: origin/main if it exists, else HEAD~1)
 #
@@ -13,7 +14,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LIST=
-if [ "${1:-}" = --list ]; then LIST=1; shift; fi
+FAST=
+case "${1:-}" in
+  --list) LIST=1; shift ;;
+  --fast) FAST=1; shift ;;
+esac
 BASE="${1:-}"
 if [ -z "$BASE" ]; then
   if git rev-parse -q --verify origin/main >/dev/null; then BASE=origin/main; else BASE=HEAD~1; fi
@@ -33,6 +38,10 @@ phase() {
   while [ "$1" != -- ]; do specs+=("$1"); n=$((n + $(grep -c . "$1" || true))); shift; done
   shift
   if [ "$n" -eq 0 ]; then summary+=("$(printf '%-14s nothing selected' "$name")"); return; fi
+  if [ -n "$FAST" ] && [ "$name" != "fast tests" ]; then
+    summary+=("$(printf '%-14s %3d target(s)  SKIPPED (--fast)' "$name" "$n")")
+    return
+  fi
   if [ "$failed" -ne 0 ] && [ "$name" = "slow tests" ]; then
     summary+=("$(printf '%-14s %3d target(s)  SKIPPED (an earlier phase failed)' "$name" "$n")")
     return
@@ -53,7 +62,7 @@ if ./pants --changed-since="$BASE" lint; then status=ok; else status=FAILED; fai
 summary+=("$(printf '%-14s %24s %4ds' "lint ($status)" '' $((SECONDS - lint_start)))")
 
 containers=("$plan/images.txt" "$plan/container_tests.txt")
-if [ -n "$(cat "${containers[@]}")" ] && ! bash build-support/bootstrap_containers.sh; then
+if [ -z "$FAST" ] && [ -n "$(cat "${containers[@]}")" ] && ! bash build-support/bootstrap_containers.sh; then
   echo "changed.sh: podman cannot work on this machine: these affected images and image tests" \
     "(tag 'containers') are SKIPPED:" >&2
   sed 's/^/  /' "${containers[@]}" >&2
