@@ -28,7 +28,8 @@ from ml_model_services.common_service_libs.auth import ApiKeyAuth
 from ml_model_services.common_service_libs.decision_sample import DecisionSample, decision_routes
 from ml_model_services.common_service_libs.error_handlers import ServiceError
 from ml_model_services.common_service_libs.fast_path import FastScorePath
-from ml_model_services.common_service_libs.model_handler import ModelHandler, ModelSourceError
+from ml_model_services.common_service_libs.model_handler import ModelHandler
+from ml_model_services.common_service_libs.model_ref import ModelSourceError
 from ml_model_services.common_service_libs.monitoring_middleware import AccessLog, ServiceMetrics
 from ml_model_services.common_service_libs.online_features import make_reader
 from ml_model_services.common_service_libs.service_layer import DeriveFn, ModelServiceLayer
@@ -43,7 +44,6 @@ JSON = "application/json"
 @dataclass(frozen=True)
 class ServiceDefinition:
     contract: ModelContract
-    title: str
     description: str
     prefix: str  # e.g. "/v1/fraud"
     request_model: type[BaseModel]
