@@ -9,7 +9,7 @@ import mmh3
 import pytest
 import redis
 
-from ml_model_services.common_service_libs.online_features import (
+from ml_model_services.common_service_libs.feast_layout import (
     decode_value,
     redis_field,
     serialize_entity_key,
