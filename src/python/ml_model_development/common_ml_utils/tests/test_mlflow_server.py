@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,15 +28,10 @@ from ml_model_development.models.customer_churn_lightgbm.config import ChurnTrai
 from ml_model_development.models.customer_churn_lightgbm.train import CustomerChurnTrainer
 from mlops_common.contracts.features import CHURN
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
+from mlops_common.ports import free_port
 from mlops_common.settings import DEFAULT_MLFLOW_SERVER_URI, PlatformSettings, Profile
 
 DSN = os.environ.get("MLOPS_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +42,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server_root = DSN.split("://", 1)[1].rsplit("/", 1)[0]
     backend = f"postgresql+psycopg://{server_root}/{db}"
     tmp = tmp_path_factory.mktemp("mlflow_server")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
