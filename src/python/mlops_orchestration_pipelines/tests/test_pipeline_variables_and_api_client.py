@@ -24,7 +24,14 @@ def test_packaged_defaults_and_env_override(monkeypatch: pytest.MonkeyPatch) -> 
 def test_invalid_variables_fail_fast(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     bad = tmp_path / "vars.json"
     bad.write_text(
-        json.dumps({"pex_dir": "dist", "mlflow_db_dsn": "x", "backup_dir": "b", "backup_keep": 0})
+        json.dumps(
+            {
+                "pex_dir": "dist",
+                "mlflow_db_dsn": "postgresql://h/x",
+                "backup_dir": "b",
+                "backup_keep": 0,
+            }
+        )
     )
     monkeypatch.setenv("MLOPS_PIPELINE_VARIABLES_FILE", str(bad))
     with pytest.raises(ValidationError, match="backup_keep"):
