@@ -11,8 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +26,7 @@ from ml_model_development.models.customer_churn_lightgbm.config import ChurnTrai
 from ml_model_development.models.customer_churn_lightgbm.train import CustomerChurnTrainer
 from mlops_common.contracts.features import CHURN
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
+from mlops_common.http_wait import wait_until_ready
 from mlops_common.ports import free_port
 from mlops_common.settings import DEFAULT_MLFLOW_SERVER_URI, PlatformSettings, Profile
 
@@ -61,19 +60,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )  # fmt: skip
     uri = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{uri}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"MLflow server did not start:\n{(tmp / 'server.log').read_text()[-3000:]}"
-                )
-            time.sleep(0.5)
+        wait_until_ready(f"{uri}/health", proc, tmp / "server.log", timeout_s=120)
         yield uri
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
