@@ -49,7 +49,7 @@ def discover_trainers() -> dict[str, type[BaseModelTrainer]]:
             continue
         trainer = getattr(module, "TRAINER", None)
         if trainer is not None:
-            found[module.CLI_NAME] = trainer
+            found[trainer.contract.short_name] = trainer
             found[trainer.contract.use_case] = trainer
     return found
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,8 @@ import yaml
 
 from ml_reporting_monitoring.alert_rules import ALERTS_DIR, find_binary, load_rules
 from ml_reporting_monitoring.dashboards_as_code import GRAFANA_DIR
+from mlops_common.http_wait import wait_until_ready
+from mlops_common.ports import free_port
 
 _COMPARISON = re.compile(r"(==|!=|>=|<=|>(?!=)|<(?!=))(?!\s*bool\b)")
 GRAFANA_SUBSTITUTIONS = {"$__rate_interval": "1m", "$__interval": "1m", "$__range": "5m"}
@@ -103,12 +104,6 @@ def collect_queries(root: Path = Path(".")) -> list[Query]:
     return queries
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def running_prometheus(targets: dict[str, str], scrape_interval: str = "1s"):
     """A throwaway Prometheus scraping ``{job: "host:port"}``; yields its base URL."""
@@ -134,8 +129,7 @@ def running_prometheus(targets: dict[str, str], scrape_interval: str = "1s"):
                 stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
             )  # fmt: skip
             try:
-                _wait(lambda: httpx.get(f"{url}/-/ready", timeout=1).status_code == 200, 30,
-                      f"Prometheus did not start; log: {log_path}")  # fmt: skip
+                wait_until_ready(f"{url}/-/ready", process, log_path, timeout_s=30)
                 yield url
             finally:
                 process.terminate()

@@ -14,8 +14,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 import httpx
+from pydantic import PostgresDsn, TypeAdapter
 
-from mlops_common.contracts.features import MODEL_CONTRACTS
+from mlops_common.contracts.features import MODEL_CONTRACTS, USE_CASE_BY_SHORT_NAME
 from mlops_common.label_engine import bundled_rules_path
 from mlops_common.pex_runner import run_pex_status
 from mlops_common.settings import Profile
@@ -28,7 +29,7 @@ from mlops_platform_cli.service_processes import (
 )
 from mlops_platform_cli.settings import CliSettings
 
-MODELS = {"fraud": "fraud_detection", "churn": "customer_churn"}
+MODELS = USE_CASE_BY_SHORT_NAME
 Log = Callable[[str], None]
 
 
@@ -141,6 +142,26 @@ SAMPLE_FRAUD_REQUESTS = (
 )  # fmt: skip
 
 
+def mlflow_backend_uri(postgres_dsn: str, database: str) -> str:
+    """The platform's PostgreSQL server with ``database`` and the psycopg 3 driver MLflow needs.
+
+    Parsed by pydantic's :class:`~pydantic.PostgresDsn` (credentials, host, port kept as
+    given, percent-encoding included), never split by hand.
+    """
+    dsn = TypeAdapter(PostgresDsn).validate_python(postgres_dsn)
+    host = dsn.hosts()[0]
+    return str(
+        PostgresDsn.build(
+            scheme="postgresql+psycopg",
+            username=host["username"],
+            password=host["password"],
+            host=host["host"] or "127.0.0.1",
+            port=host["port"],
+            path=database,
+        )
+    )
+
+
 def mlflow_server_spec(settings: CliSettings) -> ServiceSpec:
     """The MLflow tracking server of the servers profile, run from the trainer's PEX.
 
@@ -148,8 +169,7 @@ def mlflow_server_spec(settings: CliSettings) -> ServiceSpec:
     its own: ``PEX_SCRIPT=mlflow`` runs its console script. Backend: the PostgreSQL database
     ``MLOPS_CLI_MLFLOW_DATABASE`` (created on first start), artifacts under ``MLOPS_HOME``.
     """
-    root = settings.platform.postgres_dsn.split("://", 1)[1].rsplit("/", 1)[0]
-    backend = f"postgresql+psycopg://{root}/{settings.mlflow_database}"
+    backend = mlflow_backend_uri(settings.platform.postgres_dsn, settings.mlflow_database)
     artifacts = settings.home / "mlflow-server" / "artifacts"
     command = [
         *python_command(pex_path(settings, "trainer")),

@@ -6,7 +6,6 @@ transaction), so a rejected file never destroys the data that was loaded before 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -18,14 +17,14 @@ from feature_store_management.data_source_connectors.database_connector import (
     write_frame,
 )
 from feature_store_management.settings import FeatureStoreSettings
+from mlops_common.atomic_files import atomic_path
 from mlops_common.settings import Profile
 
 
 def write_parquet_atomically(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    """Readers of the raw store never see half a parquet file."""
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
 
 
 def write_table(engine: sa.Engine, frame: pd.DataFrame, table: str, schema: str) -> int:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 from string import Template
-from urllib.parse import urlparse
+from urllib.parse import unquote
 
 import sqlalchemy as sa
+from pydantic import RedisDsn, TypeAdapter
 
 from feature_store_management.data_source_connectors.database_connector import normalize_url
 from feature_store_management.settings import FeatureStoreSettings
@@ -21,13 +22,16 @@ TEMPLATES = "feature_store_management.feature_repo.templates"
 
 
 def redis_connection_string(redis_url: str) -> str:
-    """``redis://:pw@host:port/db`` -> Feast's ``host:port,db=N[,password=pw]``."""
-    parsed = urlparse(redis_url)
-    parts = [f"{parsed.hostname or '127.0.0.1'}:{parsed.port or 6379}"]
+    """``redis://:pw@host:port/db`` -> Feast's ``host:port,db=N[,password=pw]``.
+
+    Parsed by pydantic's :class:`~pydantic.RedisDsn` (which fills in port 6379 and db 0).
+    """
+    parsed = TypeAdapter(RedisDsn).validate_python(redis_url)
+    parts = [f"{parsed.host or '127.0.0.1'}:{parsed.port or 6379}"]
     db = (parsed.path or "/0").lstrip("/") or "0"
     parts.append(f"db={db}")
     if parsed.password:
-        parts.append(f"password={parsed.password}")
+        parts.append(f"password={unquote(parsed.password)}")
     if parsed.scheme == "rediss":
         parts.append("ssl=true")
     return ",".join(parts)

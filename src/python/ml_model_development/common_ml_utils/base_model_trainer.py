@@ -4,19 +4,17 @@
 (``holdout.py``: out-of-time, entity or random, recorded as ``data_cutoff`` & co.) →
 fit → evaluate → export (ONNX + parity gate) → log → register. A model project supplies only
 what differs (contract, settings class, data loading, preprocessor, estimator); everything
-else (data contract, metrics and plots, MLflow logging, ONNX export, registry aliases) is
-shared, so a third model is one new folder. Export runs before registration on purpose: the
+else (data contract, metrics and plots, MLflow logging in :mod:`.run_logging`, ONNX export,
+registry aliases) is shared, so a third model is one new folder. Export runs before registration on purpose: the
 parity gate must be able to refuse a version before it exists in the registry.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar, Literal, TextIO
 
 import mlflow
@@ -29,25 +27,19 @@ from ml_model_development.common_ml_utils import mlflow_utils
 from ml_model_development.common_ml_utils.data_schemas.training_data_contract import (
     TrainingDataContract,
 )
-from ml_model_development.common_ml_utils.evaluation_utils import (
-    classification_metrics,
-    save_plots,
-)
+from ml_model_development.common_ml_utils.evaluation_utils import classification_metrics
 from ml_model_development.common_ml_utils.holdout import HoldoutRecord, Split, split_frame
 from ml_model_development.common_ml_utils.onnx_export import (
     ParityReport,
     check_parity,
     pipeline_to_onnx,
-    signature_document,
     with_missing_and_unseen,
 )
 from ml_model_development.common_ml_utils.preprocessing import prepare_frame
+from ml_model_development.common_ml_utils.run_logging import Evaluation, log_training_run
 from ml_model_development.common_ml_utils.settings import TrainingSettings, load_settings
 from mlops_common.contracts.features import ModelContract
-from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH, SIGNATURE_ARTIFACT_PATH
 from mlops_common.settings import PlatformSettings
-
-NATIVE_MODEL_NAME = "model"  # MLflow logged-model name of the sklearn Pipeline
 
 
 @dataclass
@@ -61,13 +53,6 @@ class TrainingResult:
     parity_max_abs_diff: float
     parity_rows: int
     timings_s: dict[str, float] = field(default_factory=dict)
-
-
-def trusted_types(pipeline: Pipeline) -> list[str]:
-    """Types of our own fitted pipeline that skops (MLflow's sklearn format) must trust."""
-    import skops.io
-
-    return skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
 
 
 class BaseModelTrainer(ABC):
@@ -131,12 +116,12 @@ class BaseModelTrainer(ABC):
     def fit(self, pipeline: Pipeline, train: pd.DataFrame) -> Pipeline:
         return pipeline.fit(self.features(train), self.labels(train))
 
-    def evaluate(self, pipeline: Pipeline, holdout: pd.DataFrame) -> dict[str, float]:
+    def evaluate(self, pipeline: Pipeline, holdout: pd.DataFrame) -> Evaluation:
+        """Holdout metrics, with the scores they came from (the run's plots reuse them)."""
+        labels = self.labels(holdout)
         proba = pipeline.predict_proba(self.features(holdout))[:, 1]
-        self._holdout_proba = (holdout, proba)  # the plots in log() reuse them
-        return classification_metrics(
-            self.labels(holdout), proba, threshold=self.settings.decision_threshold
-        )
+        metrics = classification_metrics(labels, proba, threshold=self.settings.decision_threshold)
+        return Evaluation(metrics=metrics, labels=labels, proba=proba)
 
     def export(self, pipeline: Pipeline, holdout: pd.DataFrame) -> tuple[bytes, ParityReport]:
         """ONNX graph of the whole pipeline, checked on the holdout + missing/unseen values.
@@ -178,55 +163,26 @@ class BaseModelTrainer(ABC):
 
     def log(
         self,
+        run_id: str,
         pipeline: Pipeline,
         split: Split,
-        metrics: dict[str, float],
+        evaluation: Evaluation,
         onnx_bytes: bytes,
         parity: ParityReport,
     ) -> str:
         """Params, metrics, plots, native model and ONNX graph + signature into the run."""
-        mlflow.log_params(self.params())
-        mlflow.log_params({"train_rows": len(split.train), "holdout_rows": len(split.holdout)})
-        holdout_tags = split.record.tags() if split.record is not None else {}
-        mlflow.log_params({k: v for k, v in holdout_tags.items() if not k.endswith("_rows")})
-        mlflow.set_tags(holdout_tags)  # data_cutoff, holdout_strategy, holdout_start/end, ...
-        mlflow.log_metrics({**metrics, "parity_max_abs_diff": parity.max_abs_diff})
-        mlflow.set_tags(
-            {
-                "feature_service": self.contract.feature_service,
-                "registered_model_name": self.name,
-                "onnx_artifact": ONNX_ARTIFACT_PATH,
-            }
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            tmp_path = Path(tmp)
-            scored, proba = getattr(self, "_holdout_proba", (None, None))
-            if scored is not split.holdout:  # evaluate() was overridden or not run
-                proba = pipeline.predict_proba(self.features(split.holdout))[:, 1]
-            for path in save_plots(
-                self.labels(split.holdout),
-                proba,
-                tmp_path / "plots",
-                self.settings.decision_threshold,
-            ):
-                mlflow.log_artifact(str(path), artifact_path="plots")
-            onnx_dir = tmp_path / Path(ONNX_ARTIFACT_PATH).parent
-            onnx_dir.mkdir()
-            (tmp_path / ONNX_ARTIFACT_PATH).write_bytes(onnx_bytes)
-            (tmp_path / SIGNATURE_ARTIFACT_PATH).write_text(
-                signature_document(
-                    self.contract,
-                    {"parity_max_abs_diff": f"{parity.max_abs_diff:.3e}", "run_id": self.run_id},
-                )
-            )
-            mlflow.log_artifacts(str(onnx_dir), artifact_path=str(Path(ONNX_ARTIFACT_PATH).parent))
-        info = mlflow.sklearn.log_model(
-            pipeline,
-            name=NATIVE_MODEL_NAME,
+        return log_training_run(
+            run_id=run_id,
+            contract=self.contract,
+            pipeline=pipeline,
+            split=split,
+            evaluation=evaluation,
+            onnx_bytes=onnx_bytes,
+            parity=parity,
+            params=self.params(),
+            decision_threshold=self.settings.decision_threshold,
             pip_requirements=self.pip_requirements(),
-            skops_trusted_types=trusted_types(pipeline),
         )
-        return info.model_uri
 
     def pip_requirements(self) -> list[str]:
         """Pinned at the versions that trained the model (skips MLflow's slow inference)."""
@@ -239,14 +195,14 @@ class BaseModelTrainer(ABC):
         module = type(self.build_estimator()).__module__.split(".")[0]
         return "xgboost-cpu" if module == "xgboost" else module
 
-    def register(self, model_uri: str, record: HoldoutRecord | None = None) -> str:
+    def register(self, model_uri: str, run_id: str, record: HoldoutRecord | None = None) -> str:
         """Register as challenger; the holdout record's tags let promotion find unseen rows."""
         return mlflow_utils.register(
             model_uri,
             self.name,
             self.contract.challenger_alias,
             tags={
-                "run_id": self.run_id,
+                "run_id": run_id,
                 "feature_service": self.contract.feature_service,
                 **(record.tags() if record is not None else {}),
             },
@@ -277,26 +233,29 @@ class BaseModelTrainer(ABC):
         if split.record is not None:
             self.say(f"holdout {split.record.holdout_strategy}: {split.record.describe()}")
         pipeline = step("fit", self.fit, pipeline, split.train)
-        metrics = step("evaluate", self.evaluate, pipeline, split.holdout)
+        evaluation = step("evaluate", self.evaluate, pipeline, split.holdout)
+        metrics = evaluation.metrics
         self.say(", ".join(f"{k}={metrics[k]:.4f}" for k in ("roc_auc", "pr_auc")))
         experiment = self.settings.experiment_name or self.name
         experiment_id = step("tracking", mlflow_utils.ensure_experiment, experiment, self.platform)
         with mlflow.start_run(experiment_id=experiment_id) as run:
-            self.run_id = run.info.run_id
+            run_id = run.info.run_id
             mlflow.set_tag("stage", "export")
             onnx_bytes, parity = step("export", self.export, pipeline, split.holdout)
             self.say(f"parity max |diff| {parity.max_abs_diff:.2e} over {parity.rows} rows")
-            model_uri = step("log", self.log, pipeline, split, metrics, onnx_bytes, parity)
+            model_uri = step(
+                "log", self.log, run_id, pipeline, split, evaluation, onnx_bytes, parity
+            )
             version = None
             if self.settings.register_model:
-                version = step("register", self.register, model_uri, split.record)
+                version = step("register", self.register, model_uri, run_id, split.record)
                 self.say(
                     f"registered {self.name} version {version} as '{self.contract.challenger_alias}'"
                 )
             mlflow.set_tag("stage", "done")
         return TrainingResult(
             registered_model_name=self.name,
-            run_id=self.run_id,
+            run_id=run_id,
             model_version=version,
             metrics=metrics,
             parity_max_abs_diff=parity.max_abs_diff,

@@ -28,7 +28,6 @@ transaction; see :mod:`prediction_store`).
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from ml_model_development.common_ml_utils.data_loading import (
 )
 from ml_model_development.common_ml_utils.onnx_export import OnnxScorer
 from ml_model_development.common_ml_utils.prediction_store import publish_partition
+from mlops_common.atomic_files import atomic_path
 from mlops_common.contracts.features import ModelContract
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
 from mlops_common.label_engine import load_rules
@@ -245,10 +245,8 @@ def score_batch(
         out["rules_version"] = ruleset.version
         counts = {k: int(v) for k, v in out["label"].value_counts().sort_index().items()}
         trainer.say(f"label engine {ruleset.name} {ruleset.version}: {counts}")
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output_path.with_name(f".{output_path.name}.tmp")
-    out.to_parquet(tmp, index=False)
-    os.replace(tmp, output_path)
+    with atomic_path(output_path) as tmp:
+        out.to_parquet(tmp, index=False)
     table = None
     if partition_date is not None and trainer.platform.profile == Profile.SERVERS:
         published = publish_partition(

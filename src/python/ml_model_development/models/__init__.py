@@ -1,1 +1,1 @@
-"""One folder per model project; each exposes ``train.TRAINER`` and ``train.CLI_NAME``."""
+"""One folder per model project; each exposes ``train.TRAINER`` (its CLI name is ``contract.short_name``)."""

@@ -24,7 +24,7 @@ import os
 import sys
 from pathlib import Path
 
-from mlops_common.contracts.features import MODEL_CONTRACTS
+from mlops_common.contracts.features import MODEL_CONTRACTS, USE_CASE_BY_SHORT_NAME
 
 SMALL = {
     "fraud": [
@@ -36,7 +36,7 @@ SMALL = {
         {"n_estimators": 6, "num_leaves": 3},
     ],
 }
-USE_CASE = {"fraud": "fraud_detection", "churn": "customer_churn"}
+USE_CASE = USE_CASE_BY_SHORT_NAME
 
 
 def _mlflow_server(args: argparse.Namespace) -> int:

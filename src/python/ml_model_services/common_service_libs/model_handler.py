@@ -1,207 +1,37 @@
-"""Loads the ONNX model of a registry alias, caches it on disk and swaps it atomically.
+"""Keeps the current model of a registry alias and reloads it without dropping a request.
 
 Sources, in order:
 
-1. **MLflow registry** (``MLOPS_MLFLOW_TRACKING_URI`` is ``http(s)://``), through its REST API
-   with httpx — no ``mlflow`` package in the serving image:
-   ``GET /api/2.0/mlflow/registered-models/alias?name=..&alias=champion`` gives the version
-   and run; ``GET /get-artifact?run_uuid=..&path=onnx/model.onnx`` the graph (the trainer logs
-   it there, see :mod:`mlops_common.contracts.onnx_signature`).
+1. **MLflow registry** (``MLOPS_MLFLOW_TRACKING_URI`` is ``http(s)://``), through
+   :mod:`.registry_client`.
 2. **Published folder** (embedded profile, no registry server):
    ``$MLOPS_HOME/models/<name>/champion/{model.onnx,version.json}`` written by the trainer.
-3. **Local cache** (``$MLOPS_HOME/serving/model_cache``): every model loaded from 1 or 2 is
-   stored as ``<name>/<version>/model.onnx`` plus a pointer ``<name>/<alias>.json``; when the
-   source is unreachable the service starts from the pointer's model.
+3. **Local cache** (:mod:`.model_cache`, ``$MLOPS_HOME/serving/model_cache``): every model
+   loaded from 1 or 2 is kept there; when the source is unreachable the service starts from
+   the alias' last pointer.
 
-A (re)load builds and warms a complete :class:`LoadedModel` first and then replaces one
-reference; a request reads that reference once, so requests in flight during a swap finish
-on the model they started with and none fails.
+A (re)load builds and warms a complete :class:`~.onnx_session.LoadedModel` first and then
+replaces one reference; a request reads that reference once, so requests in flight during a
+swap finish on the model they started with and none fails.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-import numpy as np
-import onnxruntime as ort
-
+from ml_model_services.common_service_libs.model_cache import ModelCache
+from ml_model_services.common_service_libs.model_ref import ModelRef, ModelSourceError
+from ml_model_services.common_service_libs.onnx_session import LoadedModel, build_model
+from ml_model_services.common_service_libs.registry_client import MlflowRegistryClient
 from mlops_common.contracts.features import ModelContract
-from mlops_common.contracts.onnx_signature import (
-    ONNX_ARTIFACT_PATH,
-    OUTPUT_PROBABILITIES,
-    POSITIVE_CLASS_COLUMN,
-    input_spec,
-)
 
 log = logging.getLogger(__name__)
-
-
-class ModelUnavailable(RuntimeError):
-    """No model could be loaded from any source."""
-
-
-class ModelSourceError(RuntimeError):
-    """The registry/published folder could not provide the model."""
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    name: str
-    version: str
-    run_id: str
-    alias: str
-    source: str
-
-
-@dataclass
-class LoadedModel:
-    """An ONNX Runtime session plus where it came from; immutable once published."""
-
-    ref: ModelRef
-    session: ort.InferenceSession
-    sha256: str
-    contract: ModelContract
-    loaded_at: str = field(default_factory=lambda: datetime.now(tz=UTC).isoformat())
-
-    def __post_init__(self) -> None:
-        spec = input_spec(self.contract)
-        names = {i.name for i in self.session.get_inputs()}
-        if names != set(spec):
-            raise ModelSourceError(
-                f"ONNX inputs {sorted(names)} do not match the contract's features "
-                f"{sorted(spec)} of {self.contract.registered_model_name}"
-            )
-        outputs = [o.name for o in self.session.get_outputs()]
-        if OUTPUT_PROBABILITIES not in outputs:
-            raise ModelSourceError(f"ONNX outputs {outputs} lack '{OUTPUT_PROBABILITIES}'")
-        self._numeric = [n for n, k in spec.items() if k != "string"]
-        self._strings = [n for n, k in spec.items() if k == "string"]
-        self._outputs = [OUTPUT_PROBABILITIES]
-        # Single-row inputs reused across calls (predict never awaits: one call at a time per
-        # event loop; threads get their own set).
-        self._single = threading.local()
-
-    def _single_feeds(self, row: dict[str, Any]) -> dict[str, np.ndarray]:
-        feeds = getattr(self._single, "feeds", None)
-        if feeds is None:
-            feeds = {n: np.zeros((1, 1), dtype=np.float32) for n in self._numeric}
-            feeds |= {n: np.empty((1, 1), dtype=object) for n in self._strings}
-            self._single.feeds = feeds
-        for name in self._numeric:
-            feeds[name][0, 0] = row[name]
-        for name in self._strings:
-            feeds[name][0, 0] = str(row[name])
-        return feeds
-
-    def predict(self, rows: list[dict[str, Any]]) -> list[float]:
-        """Positive-class probability per row (rows hold every contract feature)."""
-        n = len(rows)
-        if n == 1:
-            (proba,) = self.session.run(self._outputs, self._single_feeds(rows[0]))
-            return [float(proba[0, POSITIVE_CLASS_COLUMN])]
-        feeds: dict[str, np.ndarray] = {}
-        for name in self._numeric:
-            feeds[name] = np.array([r[name] for r in rows], dtype=np.float32).reshape(n, 1)
-        for name in self._strings:
-            feeds[name] = np.array([str(r[name]) for r in rows], dtype=object).reshape(n, 1)
-        (proba,) = self.session.run(self._outputs, feeds)
-        return [float(p) for p in proba[:, POSITIVE_CLASS_COLUMN]]
-
-    def info(self) -> dict[str, Any]:
-        return {
-            "name": self.ref.name,
-            "version": self.ref.version,
-            "alias": self.ref.alias,
-            "run_id": self.ref.run_id,
-            "source": self.ref.source,
-            "sha256": self.sha256,
-            "loaded_at": self.loaded_at,
-            "inputs": {i.name: i.type for i in self.session.get_inputs()},
-        }
-
-
-class MlflowRegistryClient:
-    """The two MLflow REST calls the services need (registry alias, artifact download)."""
-
-    def __init__(self, tracking_uri: str, timeout_s: float = 10.0) -> None:
-        self.base = tracking_uri.rstrip("/")
-        self.timeout = timeout_s
-
-    def _get(self, path: str, params: dict[str, str]) -> httpx.Response:
-        try:
-            response = httpx.get(f"{self.base}{path}", params=params, timeout=self.timeout)
-        except httpx.HTTPError as exc:
-            raise ModelSourceError(f"MLflow at {self.base} unreachable: {exc}") from exc
-        if response.status_code != 200:
-            raise ModelSourceError(
-                f"MLflow {path} answered {response.status_code}: {response.text[:300]}"
-            )
-        return response
-
-    def version_for_alias(self, name: str, alias: str) -> tuple[str, str]:
-        body = self._get(
-            "/api/2.0/mlflow/registered-models/alias", {"name": name, "alias": alias}
-        ).json()
-        mv = body.get("model_version") or {}
-        if "version" not in mv:
-            raise ModelSourceError(f"no version of {name} has alias {alias!r}")
-        return str(mv["version"]), str(mv.get("run_id", ""))
-
-    def download(self, run_id: str, path: str = ONNX_ARTIFACT_PATH) -> bytes:
-        return self._get("/get-artifact", {"run_uuid": run_id, "path": path}).content
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-class ModelCache:
-    """``<root>/<name>/<version>/model.onnx`` + ``meta.json`` and ``<name>/<alias>.json``."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def model_path(self, name: str, version: str) -> Path:
-        return self.root / name / version / "model.onnx"
-
-    def has(self, name: str, version: str) -> bool:
-        return self.model_path(name, version).is_file()
-
-    def store(self, ref: ModelRef, onnx_bytes: bytes) -> None:
-        _atomic_write(self.model_path(ref.name, ref.version), onnx_bytes)
-        meta = {**ref.__dict__, "sha256": hashlib.sha256(onnx_bytes).hexdigest()}
-        _atomic_write(
-            self.model_path(ref.name, ref.version).with_name("meta.json"), json.dumps(meta).encode()
-        )
-
-    def point(self, ref: ModelRef) -> None:
-        pointer = {"name": ref.name, "version": ref.version, "run_id": ref.run_id}
-        _atomic_write(self.root / ref.name / f"{ref.alias}.json", json.dumps(pointer).encode())
-
-    def pointed(self, name: str, alias: str) -> ModelRef | None:
-        try:
-            pointer = json.loads((self.root / name / f"{alias}.json").read_text())
-        except (OSError, ValueError):
-            return None
-        return ModelRef(
-            name, str(pointer["version"]), str(pointer.get("run_id", "")), alias, "cache"
-        )
-
-    def read(self, ref: ModelRef) -> bytes:
-        return self.model_path(ref.name, ref.version).read_bytes()
 
 
 class ModelHandler:
@@ -218,15 +48,15 @@ class ModelHandler:
         published_dir: Path,
         timeout_s: float = 10.0,
         threads: int = 1,
-        on_change=None,
-        on_outcome=None,
+        on_change: Callable[[LoadedModel], None] | None = None,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.contract = contract
         self.name = name
         self.alias = alias
         self.registry = (
             MlflowRegistryClient(tracking_uri, timeout_s)
-            if tracking_uri and tracking_uri.startswith(("http://", "https://"))
+            if tracking_uri and MlflowRegistryClient.serves(tracking_uri)
             else None
         )
         self.published_dir = published_dir / name / alias
@@ -271,7 +101,7 @@ class ModelHandler:
         self._cache_safely(self.cache.store, ref, data)
         return data
 
-    def _cache_safely(self, write, *args) -> None:
+    def _cache_safely(self, write: Callable[..., None], *args: Any) -> None:
         """A read-only or full disk must not stop serving: the cache is a fallback only."""
         try:
             write(*args)
@@ -279,19 +109,7 @@ class ModelHandler:
             log.warning("model cache not written (%s); serving continues without it", exc)
 
     def _build(self, ref: ModelRef, data: bytes) -> LoadedModel:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        try:
-            session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # - ORT raises its own exception types
-            raise ModelSourceError(
-                f"{ref.name} v{ref.version} is not a valid ONNX model: {exc}"
-            ) from exc
-        model = LoadedModel(ref, session, hashlib.sha256(data).hexdigest(), self.contract)
-        model.predict([self.contract.defaults()])  # warm-up before it takes traffic
-        return model
+        return build_model(ref, data, self.contract, self.threads)
 
     def _publish(self, model: LoadedModel) -> None:
         self._current = model  # one reference assignment: the atomic swap

@@ -13,11 +13,9 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import orjson
-import yaml
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -28,13 +26,14 @@ from ml_model_services.common_service_libs.auth import ApiKeyAuth
 from ml_model_services.common_service_libs.decision_sample import DecisionSample, decision_routes
 from ml_model_services.common_service_libs.error_handlers import ServiceError
 from ml_model_services.common_service_libs.fast_path import FastScorePath
-from ml_model_services.common_service_libs.model_handler import ModelHandler, ModelSourceError
+from ml_model_services.common_service_libs.model_handler import ModelHandler
+from ml_model_services.common_service_libs.model_ref import ModelSourceError
 from ml_model_services.common_service_libs.monitoring_middleware import AccessLog, ServiceMetrics
 from ml_model_services.common_service_libs.online_features import make_reader
 from ml_model_services.common_service_libs.service_layer import DeriveFn, ModelServiceLayer
 from ml_model_services.common_service_libs.settings import ServiceSettings
 from mlops_common.contracts.features import ModelContract
-from mlops_common.label_engine import RuleSet, load_rules
+from mlops_common.label_engine import RuleSet, load_bundled_rules, load_rules
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
@@ -43,7 +42,6 @@ JSON = "application/json"
 @dataclass(frozen=True)
 class ServiceDefinition:
     contract: ModelContract
-    title: str
     description: str
     prefix: str  # e.g. "/v1/fraud"
     request_model: type[BaseModel]
@@ -60,10 +58,7 @@ def load_rule_set(settings: ServiceSettings, use_case: str) -> RuleSet:
     """The rules file from settings, else the one bundled with the Label Engine."""
     if settings.rules_file is not None:
         return load_rules(settings.rules_file)
-    text = (resources.files("mlops_common.label_engine") / "rules" / f"{use_case}.yaml").read_text(
-        encoding="utf-8"
-    )
-    return RuleSet.from_mapping(yaml.safe_load(text), source=f"bundled {use_case}.yaml")
+    return load_bundled_rules(use_case)
 
 
 def _json(payload: Any, status_code: int = 200) -> Response:

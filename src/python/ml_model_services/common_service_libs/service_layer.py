@@ -1,7 +1,7 @@
 """Model Service Layer + Label Engine Layer shared by the model APIs.
 
 request fields → online features for the entity (:mod:`online_features`) → request-time
-(on-demand) features → ONNX Runtime (:mod:`model_handler`) → probability → Label Engine
+(on-demand) features → ONNX Runtime (:mod:`onnx_session`) → probability → Label Engine
 (rules as YAML data) → response with the features used, probability, label and fired rules.
 
 **Degraded mode.** When the online store is down (or its circuit is open after a failure) or
@@ -25,12 +25,13 @@ from typing import Any
 
 from ml_model_services.common_service_libs.decision_sample import DecisionSample
 from ml_model_services.common_service_libs.error_handlers import ServiceError
-from ml_model_services.common_service_libs.model_handler import LoadedModel, ModelHandler
+from ml_model_services.common_service_libs.model_handler import ModelHandler
 from ml_model_services.common_service_libs.monitoring_middleware import ServiceMetrics
-from ml_model_services.common_service_libs.online_features import (
+from ml_model_services.common_service_libs.online_reader import (
     FeatureStoreUnavailable,
     OnlineFeatureReader,
 )
+from ml_model_services.common_service_libs.onnx_session import LoadedModel
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import RuleSet
 from mlops_common.label_engine.context import read_context

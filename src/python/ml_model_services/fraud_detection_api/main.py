@@ -9,8 +9,8 @@ from fastapi import FastAPI
 
 from ml_model_services.common_service_libs.runner import run_service
 from ml_model_services.common_service_libs.service_app import build_app
-from ml_model_services.fraud_detection_api.business_logic import DEFINITION
 from ml_model_services.fraud_detection_api.config import FraudServiceSettings
+from ml_model_services.fraud_detection_api.service_definition import DEFINITION
 
 
 def create_app(settings: FraudServiceSettings | None = None) -> FastAPI:

@@ -13,11 +13,9 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,18 +24,15 @@ from typing import Any
 
 import httpx
 
+from mlops_common.http_wait import NotReadyError, wait_until_ready
+from mlops_common.ports import free_port
+
 GOLDEN_PEX = Path("src.python.feature_store_management.testing/online-golden.pex")
 FIXTURE_PEX = Path("src.python.ml_model_development.testing/serving-fixture.pex")
 REDIS_URL = os.environ.get("MLOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 API_KEY = "test-key-1"
 # PEX venvs are content-addressed: one shared root avoids unpacking MLflow/Feast per run.
 PEX_ROOT = Path(tempfile.gettempdir()) / "mlops-serving-tests-pex-root"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def closed_port() -> int:
@@ -107,18 +102,13 @@ def start(cmd: list[str], *, env: dict[str, str], cwd: Path, log_path: Path, url
     return Proc(popen, log_path, url)
 
 
-def wait_http(proc: Proc, path: str, timeout: float = 120, ok=(200,)) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{proc.url}{path}", timeout=2).status_code in ok:
-                return
-        except httpx.HTTPError:
-            pass
-        if proc.popen.poll() is not None or time.monotonic() > deadline:
-            proc.stop()
-            raise RuntimeError(f"{proc.url}{path} never answered:\n{proc.log()[-4000:]}")
-        time.sleep(0.3)
+def wait_http(proc: Proc, path: str, timeout: float = 120) -> None:
+    """Wait until ``path`` answers 200 (:mod:`mlops_common.http_wait`); stop ``proc`` if not."""
+    try:
+        wait_until_ready(f"{proc.url}{path}", proc.popen, proc.log_path, timeout_s=timeout)
+    except NotReadyError:
+        proc.stop()
+        raise
 
 
 def start_mlflow(root: Path) -> Proc:

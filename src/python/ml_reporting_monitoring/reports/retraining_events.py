@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from mlops_common.jsonl import read_json_lines
+
 DECISION_COLUMNS = ["at", "model", "version", "run_id", "decision", "reason", "source"]
 ALERT_COLUMNS = ["at", "model", "flagged", "why", "retraining_run", "summary_file"]
 
@@ -35,7 +37,7 @@ def champion_at(history: pd.DataFrame, moment: pd.Timestamp) -> int | None:
 def _notification_records(path: Path | None, model: str) -> pd.DataFrame:
     if path is None or not path.is_file():
         return pd.DataFrame(columns=["at", "model", "promoted", "reason"])
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = read_json_lines(path)
     frame = pd.DataFrame(records, columns=["at", "model", "promoted", "reason"])
     frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
     return frame[frame["model"] == model].sort_values("at")

@@ -26,9 +26,10 @@ import httpx
 import pytest
 from prometheus_client import start_http_server
 
-from ml_reporting_monitoring.promql_check import check_against_targets, free_port
+from ml_reporting_monitoring.promql_check import check_against_targets
 from ml_reporting_monitoring.testing.synthetic_metrics_exporter import drift_gauges
 from mlops_common.http_wait import wait_until_ready
+from mlops_common.ports import free_port
 
 DIST = Path(".")  # runtime_package_dependencies land at the sandbox root
 FIXTURE = DIST / "src.python.ml_model_development.testing/serving-fixture.pex"

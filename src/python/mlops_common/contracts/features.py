@@ -43,6 +43,8 @@ class ModelContract:
     """What a model consumes and how it is known in the registry and the feature store."""
 
     use_case: str
+    # The one-word name people type (``mlops train fraud``, ``trainer train churn``).
+    short_name: str
     registered_model_name: str
     feature_service: str
     entity_join_key: str
@@ -83,6 +85,7 @@ class ModelContract:
 
 FRAUD = ModelContract(
     use_case="fraud_detection",
+    short_name="fraud",
     registered_model_name="fraud_detection_xgboost",
     feature_service="fraud_detection_v1",
     entity_join_key=USER_JOIN_KEY,
@@ -113,6 +116,7 @@ FRAUD = ModelContract(
 
 CHURN = ModelContract(
     use_case="customer_churn",
+    short_name="churn",
     registered_model_name="customer_churn_lightgbm",
     feature_service="customer_churn_v1",
     entity_join_key=USER_JOIN_KEY,
@@ -132,3 +136,5 @@ CHURN = ModelContract(
 )
 
 MODEL_CONTRACTS: dict[str, ModelContract] = {c.use_case: c for c in (FRAUD, CHURN)}
+# Short name → use case, the map every CLI takes its ``fraud|churn`` argument from.
+USE_CASE_BY_SHORT_NAME: dict[str, str] = {c.short_name: c.use_case for c in (FRAUD, CHURN)}

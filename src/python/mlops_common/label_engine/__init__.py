@@ -13,6 +13,7 @@ from mlops_common.label_engine.rules import (
     RuleFileError,
     RuleSet,
     bundled_rules_path,
+    load_bundled_rules,
     load_rules,
 )
 
@@ -25,6 +26,7 @@ __all__ = [
     "RuleSet",
     "bundled_rules_path",
     "dry_run",
+    "load_bundled_rules",
     "load_rules",
     "read_history",
 ]

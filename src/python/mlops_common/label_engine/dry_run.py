@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlops_common.jsonl import JsonLinesError, iter_json_lines
 from mlops_common.label_engine.rules import RuleFileError, RuleSet
 
 
@@ -115,13 +115,10 @@ def read_history(path: str | Path) -> Iterable[dict[str, Any]]:
         yield from _read_parquet(path)
         return
     if path.suffix in (".jsonl", ".ndjson", ".json"):
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    try:
-                        yield json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise RuleFileError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        try:
+            yield from iter_json_lines(path)
+        except JsonLinesError as exc:
+            raise RuleFileError(str(exc)) from exc
     elif path.suffix == ".csv":
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):

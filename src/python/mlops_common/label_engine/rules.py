@@ -184,11 +184,30 @@ def load_rules(path: str | Path) -> RuleSet:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RuleFileError(f"cannot read rules file {path}: {exc.strerror or exc}") from exc
+    return _parse(text, str(path))
+
+
+def _parse(text: str, source: str) -> RuleSet:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise RuleFileError(f"{path}: not valid YAML ({exc})") from exc
-    return RuleSet.from_mapping(data, source=str(path))
+        raise RuleFileError(f"{source}: not valid YAML ({exc})") from exc
+    return RuleSet.from_mapping(data, source=source)
+
+
+def load_bundled_rules(use_case: str) -> RuleSet:
+    """The rules shipped with the code for ``use_case``, read as a package resource.
+
+    Read through :mod:`importlib.resources` rather than :func:`bundled_rules_path`, so it also
+    works when the package is imported from a zipped PEX (the services), where the file has
+    no path of its own.
+    """
+    ref = resources.files("mlops_common.label_engine") / "rules" / f"{use_case}.yaml"
+    try:
+        text = ref.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleFileError(f"no bundled rules for use case {use_case!r}: {exc}") from exc
+    return _parse(text, f"bundled {use_case}.yaml")
 
 
 def bundled_rules_path(use_case: str) -> Path:

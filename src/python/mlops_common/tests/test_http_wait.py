@@ -1,6 +1,5 @@
 """wait_until_ready against real processes: one that serves, one that dies, one that is silent."""
 
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -8,12 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlops_common.http_wait import NotReadyError, wait_until_ready
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from mlops_common.ports import free_port
 
 
 def start(code: str, log: Path) -> subprocess.Popen:

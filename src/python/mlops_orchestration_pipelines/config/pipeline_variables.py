@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveInt, PostgresDsn
 from pydantic_settings import SettingsConfigDict
 
 from mlops_common.settings import MlopsBaseSettings
@@ -28,7 +28,7 @@ class PipelineVariables(MlopsBaseSettings):
     model_config = SettingsConfigDict(env_prefix="MLOPS_PIPELINE_")
 
     pex_dir: Path = Field(description="Folder holding the components' Pants-built PEX files.")
-    mlflow_db_dsn: str
+    mlflow_db_dsn: PostgresDsn = Field(description="MLflow's metadata database (backups).")
     backup_dir: Path
     backup_keep: PositiveInt = 7
     drift_psi_threshold: float = Field(0.2, gt=0)

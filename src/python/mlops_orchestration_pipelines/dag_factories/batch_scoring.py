@@ -24,7 +24,6 @@ day leaves exactly one copy of that day's rows. Scoring never touches registry a
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -33,6 +32,7 @@ from typing import Any
 
 from airflow.sdk import DAG, get_current_context, task
 
+from mlops_common.atomic_files import atomic_write_text
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import bundled_rules_path
 from mlops_common.settings import PlatformSettings
@@ -64,10 +64,8 @@ def rules_file(use_case: str) -> Path:
 
 
 def write_json_atomically(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str))
-    os.replace(tmp, path)
+    """Whoever reads the summary (the next task, an operator) sees a whole document."""
+    atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=True, default=str))
 
 
 def _interval() -> tuple[datetime, datetime]:

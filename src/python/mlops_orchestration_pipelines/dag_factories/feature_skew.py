@@ -25,10 +25,10 @@ from mlops_common.settings import PlatformSettings
 from mlops_orchestration_pipelines.component_runs import last_json_line, run_component
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
 from mlops_orchestration_pipelines.dag_defaults import daily_timetable, model_dag
-from mlops_orchestration_pipelines.plugins.hooks.internal_api_hook import InternalApiHook
 from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator import (
     FEATURE_STORE_PEX,
 )
+from mlops_orchestration_pipelines.utils.internal_api_client import InternalApiClient
 
 
 def decisions_path(use_case: str) -> Path:
@@ -55,7 +55,7 @@ def build_feature_skew_dag(contract: ModelContract, *, dag_id: str, cron: str, d
                 raise AirflowSkipException(
                     f"no URL for {contract.use_case} in the pipeline variable service_urls"
                 )
-            payload = InternalApiHook(url).request(
+            payload = InternalApiClient(url).request(
                 "GET", "/admin/decisions", params={"limit": variables.skew_sample_size}
             )
             target = decisions_path(contract.use_case)

@@ -21,7 +21,7 @@ from mlops_common.settings import PlatformSettings
 from mlops_orchestration_pipelines.component_runs import last_json_line, run_component
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
 from mlops_orchestration_pipelines.dag_defaults import model_dag
-from mlops_orchestration_pipelines.plugins.hooks.internal_api_hook import InternalApiHook
+from mlops_orchestration_pipelines.utils.internal_api_client import InternalApiClient
 
 TRAINER_PEX = "trainer"
 
@@ -59,11 +59,11 @@ def build_training_dag(
             url = load_pipeline_variables().service_urls.get(contract.use_case)
             if not url:
                 return f"no service URL configured for {contract.use_case}"
-            hook = InternalApiHook(url)
+            client = InternalApiClient(url)
             # Live, not ready: a service still waiting for its first champion must be told too.
-            if not hook.is_live():
+            if not client.is_live():
                 return f"service at {url} not running; it loads the new champion at start"
-            return json.dumps(hook.reload_model())
+            return json.dumps(client.reload_model())
 
         @task
         def notify(decision: dict[str, Any], reload_outcome: str) -> str:

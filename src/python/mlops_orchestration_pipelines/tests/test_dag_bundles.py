@@ -15,7 +15,7 @@ DOMAIN_DAGS = {
     "feature-dags-bundle": [
         "materialize_feast_online_store",
         "run_dbt_feast_models",
-        "stream_market_data_to_feast",
+        "stream_card_transactions_to_feast",
     ],
     "training-dags-bundle": ["train_customer_churn_lightgbm", "train_fraud_detection_xgboost"],
     "batch-inference-dags-bundle": [

@@ -20,7 +20,7 @@ EXPECTED = {
         "materialize": {"feast_apply"},
     },
     "materialize_feast_online_store": {"materialize": set()},
-    "stream_market_data_to_feast": {"consume_stream": set()},
+    "stream_card_transactions_to_feast": {"consume_stream": set()},
     **{
         f"train_{name}": {
             "train": set(),

@@ -13,7 +13,9 @@ import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote
+
+from pydantic import PostgresDsn
 
 _NAME = re.compile(r"^(?P<db>[\w-]+)-(?P<stamp>\d{8}T\d{6}Z)\.dump$")
 
@@ -29,14 +31,15 @@ class PgTarget:
     password: str | None = None
 
     @classmethod
-    def from_dsn(cls, dsn: str) -> PgTarget:
-        url = urlparse(dsn.replace("+psycopg", "").replace("+psycopg2", ""))
+    def of(cls, dsn: PostgresDsn) -> PgTarget:
+        """The target of a DSN pydantic has already parsed and validated (settings field)."""
+        host = dsn.hosts()[0]
         return cls(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or 5432,
-            user=url.username or "postgres",
-            dbname=(url.path or "/postgres").lstrip("/") or "postgres",
-            password=url.password,
+            host=host["host"] or "127.0.0.1",
+            port=host["port"] or 5432,
+            user=unquote(host["username"]) if host["username"] else "postgres",
+            dbname=(dsn.path or "/postgres").lstrip("/") or "postgres",
+            password=unquote(host["password"]) if host["password"] else None,
         )
 
     def args(self) -> list[str]:

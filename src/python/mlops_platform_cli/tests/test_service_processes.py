@@ -1,9 +1,9 @@
-import socket
 import sys
 from pathlib import Path
 
 import pytest
 
+from mlops_common.ports import free_port
 from mlops_platform_cli.service_processes import (
     ServiceSpec,
     ServiceStartError,
@@ -15,14 +15,8 @@ from mlops_platform_cli.service_processes import (
 SCRIPT = str(Path(__file__).with_name("tiny_service.py"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _spec(**env: str) -> ServiceSpec:
-    port = _free_port()
+    port = free_port()
     return ServiceSpec("tiny", [sys.executable, SCRIPT, str(port)], port, env)
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from mlops_common.ports import free_port
 from platform_infrastructure import process_runner
 from platform_infrastructure.ansible_runner import REPO_ANSIBLE_DIR, run_playbook
-from platform_infrastructure.testing.ports import free_port
 
 PLAYBOOK = REPO_ANSIBLE_DIR / "playbooks" / "deploy_model_service.yml"
 PEX_DIR = Path("src.python.platform_infrastructure.testing")

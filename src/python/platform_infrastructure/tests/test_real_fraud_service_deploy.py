@@ -10,29 +10,22 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from mlops_common.http_wait import wait_until_ready
+from mlops_common.ports import free_port
 from platform_infrastructure import process_runner
 from platform_infrastructure.ansible_runner import REPO_ANSIBLE_DIR, run_playbook
-from platform_infrastructure.testing.ports import free_port
 
 PLAYBOOK = REPO_ANSIBLE_DIR / "playbooks" / "deploy_model_service.yml"
 FRAUD_PEX = Path("src.python.ml_model_services.fraud_detection_api/fraud-detection-api.pex")
 FIXTURE_PEX = Path("src.python.ml_model_development.testing/serving-fixture.pex")
 SERVICE = "fraud-detection-api"
 API_KEY = "deploy-test-key"
-
-
-def _status(url: str) -> int:
-    try:
-        return process_runner.http_get(url, timeout=2)[0]
-    except OSError:  # not listening yet
-        return 0
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +42,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )  # fmt: skip
     uri = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while _status(f"{uri}/health") != 200:
-            assert server.poll() is None, (root / "mlflow.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "MLflow server did not start"
-            time.sleep(1)
+        wait_until_ready(f"{uri}/health", server, root / "mlflow.log", timeout_s=300)
         registered = subprocess.run(
             [sys.executable, str(FIXTURE_PEX), "register", "fraud", "--tracking-uri", uri,
              "--home", str(root / "home"), "--versions", "1"],

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mlops_common.ports import free_port
 from platform_infrastructure.testing.containers import (
     built_image,
     container,
@@ -36,7 +37,6 @@ from platform_infrastructure.testing.containers import (
     run_once,
     wait_for_status,
 )
-from platform_infrastructure.testing.ports import free_port
 
 PROBLEM = podman_problem()
 pytestmark = pytest.mark.skipif(

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from mlops_common.ports import free_port
 from platform_infrastructure import process_runner
 from platform_infrastructure.ansible_runner import REPO_ANSIBLE_DIR, run_playbook
 from platform_infrastructure.postgres_admin import drop_prefixed, psql
-from platform_infrastructure.testing.ports import free_port
 
 SITE = REPO_ANSIBLE_DIR / "playbooks" / "site.yml"
 GOOD_PEX = Path("src.python.platform_infrastructure.testing") / "fake-model-service.pex"

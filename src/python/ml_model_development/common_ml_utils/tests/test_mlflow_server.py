@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,15 +26,11 @@ from ml_model_development.models.customer_churn_lightgbm.config import ChurnTrai
 from ml_model_development.models.customer_churn_lightgbm.train import CustomerChurnTrainer
 from mlops_common.contracts.features import CHURN
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
+from mlops_common.http_wait import wait_until_ready
+from mlops_common.ports import free_port
 from mlops_common.settings import DEFAULT_MLFLOW_SERVER_URI, PlatformSettings, Profile
 
 DSN = os.environ.get("MLOPS_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +41,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server_root = DSN.split("://", 1)[1].rsplit("/", 1)[0]
     backend = f"postgresql+psycopg://{server_root}/{db}"
     tmp = tmp_path_factory.mktemp("mlflow_server")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
@@ -67,19 +60,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )  # fmt: skip
     uri = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{uri}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"MLflow server did not start:\n{(tmp / 'server.log').read_text()[-3000:]}"
-                )
-            time.sleep(0.5)
+        wait_until_ready(f"{uri}/health", proc, tmp / "server.log", timeout_s=120)
         yield uri
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -9,8 +9,6 @@ from ml_model_development.models.customer_churn_lightgbm import data_loader, pre
 from ml_model_development.models.customer_churn_lightgbm.config import ChurnTrainingSettings
 from mlops_common.contracts.features import CHURN
 
-CLI_NAME = "churn"
-
 
 class CustomerChurnTrainer(BaseModelTrainer):
     contract = CHURN

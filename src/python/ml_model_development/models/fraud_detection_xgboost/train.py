@@ -9,8 +9,6 @@ from ml_model_development.models.fraud_detection_xgboost import data_loader, pre
 from ml_model_development.models.fraud_detection_xgboost.config import FraudTrainingSettings
 from mlops_common.contracts.features import FRAUD
 
-CLI_NAME = "fraud"
-
 
 class FraudDetectionTrainer(BaseModelTrainer):
     contract = FRAUD

@@ -9,7 +9,7 @@ import mmh3
 import pytest
 import redis
 
-from ml_model_services.common_service_libs.online_features import (
+from ml_model_services.common_service_libs.feast_layout import (
     decode_value,
     redis_field,
     serialize_entity_key,
@@ -42,7 +42,7 @@ def test_feast_value_decoding() -> None:
     minus_one = b"\x20" + b"\xff" * 9 + b"\x01"  # int64 -1 as a 10-byte varint
     assert decode_value(minus_one) == -1
     assert decode_value(b"\x29" + struct.pack("<d", 2.5)) == 2.5  # double_val
-    assert decode_value(b"\x12\x04" + "ÖS".encode()) == "ÖS"  # string_val
+    assert decode_value(b"\x12\x03" + "ÖS".encode()) == "ÖS"  # string_val (3 utf-8 bytes)
     assert decode_value(b"\x98\x01\x00") is None  # null_val (field 19)
     with pytest.raises(ValueError, match="unsupported"):
         decode_value(b"\x5a\x00")  # string_list_val: not a contract type

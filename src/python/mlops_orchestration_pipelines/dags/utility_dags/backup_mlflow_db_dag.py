@@ -38,14 +38,14 @@ def backup_mlflow_db():
     @task
     def dump() -> str:
         variables = load_pipeline_variables()
-        path = dump_database(PgTarget.from_dsn(variables.mlflow_db_dsn), variables.backup_dir)
+        path = dump_database(PgTarget.of(variables.mlflow_db_dsn), variables.backup_dir)
         print(f"wrote {path} ({path.stat().st_size} bytes)")
         return str(path)
 
     @task
     def verify_restore(dump_path: str) -> dict[str, int]:
         variables = load_pipeline_variables()
-        source = PgTarget.from_dsn(variables.mlflow_db_dsn)
+        source = PgTarget.of(variables.mlflow_db_dsn)
         expected = table_row_counts(source)
         restored = None
         try:
@@ -67,7 +67,7 @@ def backup_mlflow_db():
     @task
     def rotate_old(_: dict[str, int]) -> int:
         variables = load_pipeline_variables()
-        source = PgTarget.from_dsn(variables.mlflow_db_dsn)
+        source = PgTarget.of(variables.mlflow_db_dsn)
         removed = rotate(variables.backup_dir, source.dbname, variables.backup_keep)
         print(f"rotation kept {variables.backup_keep}, removed {len(removed)}")
         return len(removed)

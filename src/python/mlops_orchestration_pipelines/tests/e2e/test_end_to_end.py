@@ -215,13 +215,13 @@ def test_streamed_transactions_reach_the_online_store(
     )
     try:
         assert pex_python(home, "feature-store-cli", redis_code) == 3
-        run_dag(dagbag, "stream_market_data_to_feast", AS_OF + timedelta(minutes=5))
+        run_dag(dagbag, "stream_card_transactions_to_feast", AS_OF + timedelta(minutes=5))
         online = pex_python(home, "feature-store-cli", online_code)
         # The last event's windows hold what came before it: the first two transactions.
         assert online["txn_count_1h"] == [2] and online["distinct_categories_7d"] == [2]
         assert online["txn_amount_sum_24h"] == [pytest.approx(260.5)]
         # A second run finds nothing new (all acknowledged) and changes nothing.
-        run_dag(dagbag, "stream_market_data_to_feast", AS_OF + timedelta(minutes=10))
+        run_dag(dagbag, "stream_card_transactions_to_feast", AS_OF + timedelta(minutes=10))
         assert pex_python(home, "feature-store-cli", online_code) == online
     finally:
         pex_python(

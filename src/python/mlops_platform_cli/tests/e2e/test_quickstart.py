@@ -1,18 +1,12 @@
 """``mlops quickstart`` end to end on embedded defaults, twice (the second run must converge)."""
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 
+from mlops_common.ports import free_port
 from mlops_platform_cli.cli import main
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -24,8 +18,8 @@ def quickstart_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MLOPS_CLI_PEX_DIR", str(Path.cwd()))  # Pants puts the PEXes here
     monkeypatch.setenv("MLOPS_CLI_USERS", "300")
     monkeypatch.setenv("MLOPS_CLI_TRANSACTIONS", "4000")
-    monkeypatch.setenv("MLOPS_CLI_FRAUD_PORT", str(_free_port()))
-    monkeypatch.setenv("MLOPS_CLI_CHURN_PORT", str(_free_port()))
+    monkeypatch.setenv("MLOPS_CLI_FRAUD_PORT", str(free_port()))
+    monkeypatch.setenv("MLOPS_CLI_CHURN_PORT", str(free_port()))
     monkeypatch.setenv("PEX_ROOT", str(tmp_path / "pex_root"))
     yield home
     main(["stop"])

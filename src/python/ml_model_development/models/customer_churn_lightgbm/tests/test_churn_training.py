@@ -6,8 +6,8 @@ import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from ml_model_development.models.customer_churn_lightgbm.config import ChurnTrainingSettings
-from ml_model_development.models.customer_churn_lightgbm.evaluate import evaluate
 from ml_model_development.models.customer_churn_lightgbm.predict_batch import predict_batch
+from ml_model_development.models.customer_churn_lightgbm.promote import promote
 from ml_model_development.models.customer_churn_lightgbm.train import CustomerChurnTrainer
 from mlops_common.contracts.features import CHURN
 
@@ -23,12 +23,12 @@ def test_churn_end_to_end(platform, mlops_home: Path) -> None:
     good = trainer(platform, n_estimators=40, num_leaves=7, min_child_samples=10).run()
     assert good.model_version is not None and good.parity_max_abs_diff <= 1e-5
     assert good.metrics["roc_auc"] > 0.65
-    assert evaluate(trainer(platform)).promoted
+    assert promote(trainer(platform)).promoted
 
     # One stump: on ~90 held-out users it can rank about as well as the 40-tree model
     # (days_since_last_login dominates the fixture's churn), so the gate asks for a margin.
     bad = trainer(platform, n_estimators=1, num_leaves=2, learning_rate=0.01).run()
-    decision = evaluate(trainer(platform, margin=0.05))
+    decision = promote(trainer(platform, margin=0.05))
     assert not decision.promoted and decision.challenger_version == bad.model_version
     assert decision.challenger_score < decision.champion_score + 0.05
     # judged on the stable entity holdout: users neither model trained on

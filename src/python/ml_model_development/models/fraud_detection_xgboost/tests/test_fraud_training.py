@@ -21,8 +21,8 @@ from ml_model_development.common_ml_utils.prediction_store import SCHEMA
 from ml_model_development.common_ml_utils.preprocessing import prepare_frame
 from ml_model_development.models.fraud_detection_xgboost.config import FraudTrainingSettings
 from ml_model_development.models.fraud_detection_xgboost.data_loader import load
-from ml_model_development.models.fraud_detection_xgboost.evaluate import evaluate
 from ml_model_development.models.fraud_detection_xgboost.predict_batch import predict_batch
+from ml_model_development.models.fraud_detection_xgboost.promote import promote
 from ml_model_development.models.fraud_detection_xgboost.train import FraudDetectionTrainer
 from mlops_common.contracts.features import FRAUD
 from mlops_common.label_engine import RuleSet, bundled_rules_path, dry_run, load_rules, read_history
@@ -54,17 +54,17 @@ def test_data_loader_joins_the_feature_service(platform) -> None:
 def test_train_register_promote_both_ways(platform, mlops_home: Path) -> None:
     weak = trainer(platform, WEAK).run()
     assert weak.model_version is not None and weak.parity_max_abs_diff <= 1e-5
-    first = evaluate(trainer(platform, WEAK))
+    first = promote(trainer(platform, WEAK))
     assert first.promoted and first.reason == "no champion yet"
 
     strong = trainer(platform, STRONG).run()
     assert strong.metrics["roc_auc"] > weak.metrics["roc_auc"]
-    won = evaluate(trainer(platform, STRONG))
+    won = promote(trainer(platform, STRONG))
     assert won.promoted and won.champion_version == weak.model_version
     assert won.challenger_score > won.champion_score
 
     worse = trainer(platform, WEAK).run()
-    lost = evaluate(trainer(platform, WEAK))
+    lost = promote(trainer(platform, WEAK))
     assert not lost.promoted and "<" in lost.reason
 
     client = MlflowClient()

@@ -21,7 +21,6 @@ from mlops_common.contracts.fraud_on_demand import on_demand_row
 
 DEFINITION = ServiceDefinition(
     contract=FRAUD,
-    title="fraud-detection-api",
     description=(
         "Card-fraud scoring: online features from the Feast store, XGBoost on ONNX Runtime, "
         "decisions by the Label Engine (approve/review/block). Send the API key in `x-api-key`."

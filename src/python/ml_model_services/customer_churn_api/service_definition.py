@@ -15,7 +15,6 @@ from mlops_common.contracts.features import CHURN
 
 DEFINITION = ServiceDefinition(
     contract=CHURN,
-    title="customer-churn-api",
     description=(
         "Customer-churn scoring: online features from the Feast store, LightGBM on ONNX "
         "Runtime, retention actions by the Label Engine. Send the API key in `x-api-key`."

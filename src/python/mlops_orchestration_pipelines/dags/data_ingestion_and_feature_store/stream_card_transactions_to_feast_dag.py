@@ -26,7 +26,7 @@ from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator 
 
 
 @dag(
-    dag_id="stream_market_data_to_feast",
+    dag_id="stream_card_transactions_to_feast",
     schedule=timedelta(minutes=5),
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
@@ -35,7 +35,7 @@ from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator 
     doc_md=__doc__,
     max_active_runs=1,
 )
-def stream_market_data_to_feast():
+def stream_card_transactions_to_feast():
     @task
     def consume_stream() -> int:
         stream = load_pipeline_variables().transaction_stream
@@ -49,4 +49,4 @@ def stream_market_data_to_feast():
     consume_stream()
 
 
-stream_market_data_to_feast()
+stream_card_transactions_to_feast()

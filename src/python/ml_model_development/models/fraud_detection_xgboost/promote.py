@@ -6,5 +6,5 @@ from ml_model_development.common_ml_utils.promotion import PromotionDecision, ev
 from ml_model_development.models.fraud_detection_xgboost.train import FraudDetectionTrainer
 
 
-def evaluate(trainer: FraudDetectionTrainer | None = None) -> PromotionDecision:
+def promote(trainer: FraudDetectionTrainer | None = None) -> PromotionDecision:
     return evaluate_and_promote(trainer or FraudDetectionTrainer())

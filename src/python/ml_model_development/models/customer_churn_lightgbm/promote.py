@@ -6,5 +6,5 @@ from ml_model_development.common_ml_utils.promotion import PromotionDecision, ev
 from ml_model_development.models.customer_churn_lightgbm.train import CustomerChurnTrainer
 
 
-def evaluate(trainer: CustomerChurnTrainer | None = None) -> PromotionDecision:
+def promote(trainer: CustomerChurnTrainer | None = None) -> PromotionDecision:
     return evaluate_and_promote(trainer or CustomerChurnTrainer())

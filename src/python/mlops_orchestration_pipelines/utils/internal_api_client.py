@@ -1,7 +1,8 @@
 """Calls the model services' admin API (e.g. reload the champion after a promotion).
 
-A hook instead of ad-hoc HTTP calls in DAGs so auth, timeouts and error messages are the same
-everywhere; the API key comes from the environment (``MLOPS_SERVICE_API_KEY``) or an Airflow
+A plain HTTP client, not an Airflow hook (it needs no Airflow connection and runs in any
+task), shared instead of ad-hoc HTTP calls in DAGs so auth, timeouts and error messages are the
+same everywhere; the API key comes from the environment (``MLOPS_SERVICE_API_KEY``) or an Airflow
 connection's password, never from DAG code.
 """
 
@@ -16,7 +17,9 @@ class InternalApiError(RuntimeError):
     """The service answered with an error or could not be reached."""
 
 
-class InternalApiHook:
+class InternalApiClient:
+    """The services' admin and health endpoints, with the API key and one timeout."""
+
     def __init__(self, base_url: str, api_key: str | None = None, timeout_s: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get("MLOPS_SERVICE_API_KEY")

@@ -7,9 +7,9 @@ import pytest
 from pydantic import ValidationError
 
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
-from mlops_orchestration_pipelines.plugins.hooks.internal_api_hook import (
+from mlops_orchestration_pipelines.utils.internal_api_client import (
+    InternalApiClient,
     InternalApiError,
-    InternalApiHook,
 )
 
 
@@ -24,7 +24,14 @@ def test_packaged_defaults_and_env_override(monkeypatch: pytest.MonkeyPatch) -> 
 def test_invalid_variables_fail_fast(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     bad = tmp_path / "vars.json"
     bad.write_text(
-        json.dumps({"pex_dir": "dist", "mlflow_db_dsn": "x", "backup_dir": "b", "backup_keep": 0})
+        json.dumps(
+            {
+                "pex_dir": "dist",
+                "mlflow_db_dsn": "postgresql://h/x",
+                "backup_dir": "b",
+                "backup_keep": 0,
+            }
+        )
     )
     monkeypatch.setenv("MLOPS_PIPELINE_VARIABLES_FILE", str(bad))
     with pytest.raises(ValidationError, match="backup_keep"):
@@ -63,19 +70,19 @@ class _AdminHandler(BaseHTTPRequestHandler):
         pass
 
 
-def test_internal_api_hook_reload_auth_and_errors() -> None:
+def test_internal_api_client_reload_auth_and_errors() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _AdminHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
     try:
         # The training DAG reloads a service that is live but not ready yet (no model).
-        assert InternalApiHook(url).is_live() and not InternalApiHook(url).is_ready()
-        assert InternalApiHook(url, api_key="k1").reload_model() == {"model_version": "3"}
+        assert InternalApiClient(url).is_live() and not InternalApiClient(url).is_ready()
+        assert InternalApiClient(url, api_key="k1").reload_model() == {"model_version": "3"}
         with pytest.raises(InternalApiError, match="401"):
-            InternalApiHook(url, api_key="wrong").reload_model()
+            InternalApiClient(url, api_key="wrong").reload_model()
     finally:
         server.shutdown()
     assert _AdminHandler.calls[0] == ("POST", "/admin/reload", "k1")
-    assert not InternalApiHook(url, timeout_s=1).is_live()
+    assert not InternalApiClient(url, timeout_s=1).is_live()
     with pytest.raises(InternalApiError, match="is the service running"):
-        InternalApiHook(url, timeout_s=1).reload_model()
+        InternalApiClient(url, timeout_s=1).reload_model()
