@@ -2,6 +2,7 @@
 
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def quickstart_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def quickstart_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "home"
     monkeypatch.setenv("MLOPS_HOME", str(home))
     monkeypatch.setenv("MLOPS_PROFILE", "embedded")
