@@ -18,7 +18,6 @@ from ml_model_services.common_service_libs.auth import AuthConfigError
 from ml_model_services.common_service_libs.settings import ServiceSettings
 from mlops_common.json_logging import configure_json_logging
 
-
 S = TypeVar("S", bound=ServiceSettings)
 
 

@@ -100,9 +100,7 @@ def _feature_section(
     return section
 
 
-def _prediction_section(
-    p: FeatureDrift, reference: pd.DataFrame, current: pd.DataFrame
-) -> Section:
+def _prediction_section(p: FeatureDrift, reference: pd.DataFrame, current: pd.DataFrame) -> Section:
     section = Section("Prediction drift (model scores)")
     section.add_text(f"{p.status}: {p.reason}.")
     section.add_figure(feature_figure(p, reference[p.feature], current[p.feature]))
