@@ -115,13 +115,14 @@ class Graph:
                     continue
                 parent[dependent] = node
                 queue.append(dependent)
-        paths = {}
+        paths: dict[str, list[str]] = {}
         for target in within:
             if target not in parent:
                 continue
-            path, node = [], target
-            while node is not None:
-                path.append(node)
-                node = parent[node]
+            path: list[str] = []
+            step: str | None = target
+            while step is not None:
+                path.append(step)
+                step = parent[step]
             paths[target] = path[::-1]
         return paths

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 
 class NotReadyError(RuntimeError):
@@ -20,13 +21,14 @@ class NotReadyError(RuntimeError):
 def answers_ok(url: str, timeout_s: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout_s) as response:
-            return response.status == 200
+            status: int = response.status
+            return status == 200
     except (urllib.error.URLError, OSError):
         return False
 
 
 def wait_until_ready(
-    url: str, process: subprocess.Popen, log: Path, timeout_s: float = 240, poll_s: float = 0.5
+    url: str, process: subprocess.Popen[Any], log: Path, timeout_s: float = 240, poll_s: float = 0.5
 ) -> None:
     """Return once ``url`` answers 200; raise :class:`NotReadyError` if ``process`` exits first
     or ``timeout_s`` passes."""

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
@@ -28,7 +29,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, default=str)
 
 
-def configure_json_logging(level: int | str = logging.INFO, stream=None) -> None:
+def configure_json_logging(level: int | str = logging.INFO, stream: TextIO | None = None) -> None:
     """Route the root logger to one JSON line per record."""
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(JsonFormatter())

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 
 class PexTaskError(RuntimeError):
@@ -78,6 +79,6 @@ def run_pex_status(
     return code, lines
 
 
-def run_pex(pex: Path, args: Sequence[str], **kwargs) -> list[str]:
+def run_pex(pex: Path, args: Sequence[str], **kwargs: Any) -> list[str]:
     """Run ``pex`` with ``args``; stream and return its output lines (non-zero exit raises)."""
     return run_pex_status(pex, args, **kwargs)[1]

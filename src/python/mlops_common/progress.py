@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from typing import TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 T = TypeVar("T")
 
@@ -59,7 +59,7 @@ class Progress:
         return elapsed
 
 
-def track(items: Iterable[T], label: str, total: int | None = None, **kwargs) -> Iterator[T]:
+def track(items: Iterable[T], label: str, total: int | None = None, **kwargs: Any) -> Iterator[T]:
     """Iterate over ``items`` while printing progress lines."""
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # type: ignore[arg-type]

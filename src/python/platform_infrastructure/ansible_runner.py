@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def inventory_path(name: str) -> Path:
 def run_playbook(
     playbook: Path,
     ansible_home: Path,
-    extra_vars: dict[str, object] | None = None,
+    extra_vars: Mapping[str, object] | None = None,
     *,
     syntax_check: bool = False,
     inventory: str = "dev",

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp
 
 from ml_model_services.common_service_libs.error_handlers import install_error_handlers
 from ml_model_services.common_service_libs.monitoring_middleware import (
@@ -25,7 +26,7 @@ def create_service_app(
     access_log: AccessLog | None = None,
     max_body_bytes: int = 1_048_576,
     metrics: ServiceMetrics | None = None,
-    inner_middleware: list[tuple[type, dict[str, Any]]] | None = None,
+    inner_middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     """Create a FastAPI app with ``/health/live``, ``/health/ready`` and ``/metrics``.
@@ -46,8 +47,9 @@ def create_service_app(
         tags=["probes"],
         summary="Readiness: a model is loaded (features may be degraded)",
         responses={503: {"description": "not ready (no model loaded)"}},
+        response_model=None,  # what an unannotated handler had: the annotation is for mypy
     )
-    async def ready():  # returns a JSONResponse on failure
+    async def ready() -> dict[str, Any] | JSONResponse:  # a JSONResponse on failure
         ok, detail = readiness() if readiness else (True, "ready")
         if ok:
             return {"status": "ready", "detail": detail}

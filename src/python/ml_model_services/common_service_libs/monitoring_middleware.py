@@ -13,7 +13,7 @@ import random
 import sys
 import time
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Any
 
 import orjson
 from prometheus_client import (
@@ -25,6 +25,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.metrics import MetricWrapperBase
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -109,9 +110,9 @@ class ServiceMetrics:
             registry=r,
         )
         self._in_flight = self.in_flight.labels(service)
-        self._children: dict[tuple, object] = {}
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
 
-    def child(self, metric, *labels: str):
+    def child(self, metric: MetricWrapperBase, *labels: str) -> Any:
         """Cached labelled child (``.labels()`` costs a few µs per call)."""
         key = (id(metric), labels)
         found = self._children.get(key)
@@ -292,4 +293,5 @@ async def _send_json(send: Send, status: int, code: str, reason: str) -> None:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    return request.app.state.metrics.render()
+    metrics: ServiceMetrics = request.app.state.metrics
+    return metrics.render()

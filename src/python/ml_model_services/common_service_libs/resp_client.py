@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
 
@@ -61,7 +62,7 @@ class RespParser:
         self.pos = end + 2
         return line
 
-    def _value(self):
+    def _value(self) -> Any:
         line = self._line()
         kind, rest = line[:1], line[1:]
         if kind == b"$":
@@ -85,7 +86,7 @@ class RespParser:
             return RedisReplyError(rest.decode("utf-8", "replace"))
         raise RedisUnavailable(f"unexpected RESP reply type {kind!r}")
 
-    def _array(self, n: int) -> list:
+    def _array(self, n: int) -> list[Any]:
         """``n`` elements; bulk strings parsed inline (a sorted-set read is dozens of them:
         2 µs each through :meth:`_value`, half that here)."""
         buf, out = self.buf, []
@@ -110,7 +111,7 @@ class RespParser:
             self.pos = stop + 2
         return out
 
-    def pop(self):
+    def pop(self) -> Any:
         """The next complete reply, or raise :class:`_Incomplete` (buffer untouched)."""
         start = self.pos
         try:
@@ -126,8 +127,8 @@ class _Protocol(asyncio.Protocol):
         self.parser = RespParser()
         self.transport: asyncio.Transport | None = None
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
-        self.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         if self.client._protocol is not self:  # - a dropped connection
@@ -169,8 +170,8 @@ class PipelinedRedis:
         self.password = unquote(parsed.password) if parsed.password else None
         self.timeout = timeout_s
         self._protocol: _Protocol | None = None
-        self._connecting: asyncio.Future | None = None
-        self._waiting: collections.deque[asyncio.Future] = collections.deque()
+        self._connecting: asyncio.Future[Any] | None = None
+        self._waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
         self._outbox: list[bytes] = []
 
     def _fail(self, exc: Exception) -> None:
@@ -220,7 +221,7 @@ class PipelinedRedis:
             if connecting.done():
                 self._connecting = None
 
-    def _queue(self, protocol: _Protocol, command: bytes) -> asyncio.Future:
+    def _queue(self, protocol: _Protocol, command: bytes) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._waiting.append(future)
@@ -236,12 +237,12 @@ class PipelinedRedis:
         data, self._outbox = b"".join(self._outbox), []
         protocol.transport.write(data)
 
-    def _expire(self, futures: list[asyncio.Future]) -> None:
+    def _expire(self, futures: list[asyncio.Future[Any]]) -> None:
         if not all(f.done() for f in futures):
             # A late reply would now be matched to the wrong request: drop the connection.
             self._fail(RedisUnavailable(f"no reply within {self.timeout * 1000:.0f} ms"))
 
-    async def _wait(self, futures: list[asyncio.Future]) -> list:
+    async def _wait(self, futures: list[asyncio.Future[Any]]) -> list[Any]:
         # One timer per call: cheaper than asyncio.wait_for's wrapping per command.
         timer = asyncio.get_running_loop().call_later(self.timeout, self._expire, futures)
         try:
@@ -251,7 +252,7 @@ class PipelinedRedis:
         finally:
             timer.cancel()
 
-    async def execute_many(self, commands: list[bytes]) -> list:
+    async def execute_many(self, commands: list[bytes]) -> list[Any]:
         """Write every command at once (one pipeline) and return their replies in order."""
         protocol = self._protocol or await self._ensure()
         return await self._wait([self._queue(protocol, c) for c in commands])
@@ -262,7 +263,7 @@ class PipelinedRedis:
 
     async def ping(self) -> bool:
         (reply,) = await self.execute_many([encode_command(b"PING")])
-        return reply == b"PONG"
+        return bool(reply == b"PONG")
 
     async def close(self) -> None:
         self._fail(RedisUnavailable("closed"))

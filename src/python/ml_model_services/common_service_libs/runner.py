@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from typing import TypeVar
 
 from fastapi import FastAPI
 
@@ -17,10 +18,12 @@ from ml_model_services.common_service_libs.auth import AuthConfigError
 from ml_model_services.common_service_libs.settings import ServiceSettings
 from mlops_common.json_logging import configure_json_logging
 
+S = TypeVar("S", bound=ServiceSettings)
+
 
 def run_service(
-    create_app: Callable[[ServiceSettings], FastAPI],
-    settings_class: type[ServiceSettings],
+    create_app: Callable[[S], FastAPI],
+    settings_class: type[S],
     argv: list[str] | None = None,
 ) -> int:
     settings = settings_class()

@@ -11,7 +11,7 @@ the endpoint functions defined inside :func:`build_app` at run time.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,7 +131,7 @@ def build_app(
                 await run_in_threadpool(handler.reload)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(handler.load_initial)
         task = asyncio.create_task(poll_registry())
         if on_ready is not None:
@@ -183,7 +183,7 @@ def build_app(
     echo = definition.echo_fields
     max_batch = settings.max_batch
 
-    def prediction(fields: dict[str, Any], result: dict[str, Any], version: str) -> dict:
+    def prediction(fields: dict[str, Any], result: dict[str, Any], version: str) -> dict[str, Any]:
         out = {k: fields.get(k) for k in echo}
         out.update(result)
         out["model_version"] = version
@@ -193,7 +193,7 @@ def build_app(
     def request_fields(item: BaseModel) -> dict[str, Any]:
         return item.model_dump()
 
-    async def score_fields(fields: dict[str, Any], log_fields: dict[str, Any]) -> dict:
+    async def score_fields(fields: dict[str, Any], log_fields: dict[str, Any]) -> dict[str, Any]:
         model, (result,) = await layer.score([fields[entity_field]], [fields])
         version = model.ref.version
         log_fields.update(model_version=version, label=result["label"], degraded=result["degraded"])
@@ -204,7 +204,7 @@ def build_app(
         return _json(await score_fields(request_fields(body), request.state.log))
 
     async def score_batch(request: Request, body: definition.batch_model) -> Response:  # type: ignore[name-defined]
-        items = body.items  # type: ignore[attr-defined]
+        items = body.items
         if len(items) > max_batch:
             raise ServiceError(
                 413, "batch_too_large", f"{len(items)} items > the limit of {max_batch}"

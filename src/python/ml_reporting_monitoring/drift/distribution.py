@@ -136,7 +136,7 @@ def categorical_drift(
         detail += f"; new values: {', '.join(new[:5])}{' ...' if len(new) > 5 else ''}"
     if gone:
         detail += f"; values gone: {', '.join(gone[:5])}{' ...' if len(gone) > 5 else ''}"
-    effects = (
+    effects: tuple[Effect, ...] = (
         Effect(PSI, st.psi(ref_share, cur_share), thresholds.psi_threshold,
                thresholds.psi_warning),
         Effect(SHARE_SHIFT, float(abs(h[top])), thresholds.share_shift_threshold,

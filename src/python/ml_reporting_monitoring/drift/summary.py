@@ -177,7 +177,8 @@ def calculate_drift(
             psi_threshold=thresholds.prediction_psi_threshold,
         )  # fmt: skip
         prediction = FeatureDrift.build(result, None, thresholds.p_value_threshold)
-    baseline, windows = None, []
+    baseline: float | None = None
+    windows: list[WindowPerformance] = []
     if label and score and timestamp and label in current.columns:
         baseline, windows = performance_decay(
             current,

@@ -127,14 +127,17 @@ def feature_figure(feature: FeatureDrift, reference: pd.Series, current: pd.Seri
     """One feature: status and reason in the title, the right panels for its kind."""
     numeric = feature.kind in ("continuous", "score")
     figure, axes = plt.subplots(1, 2 if numeric else 1, figsize=(11 if numeric else 8, 3.2))
-    ref = reference.dropna().to_numpy(dtype=float) if numeric else None
-    cur = current.dropna().to_numpy(dtype=float) if numeric else None
-    if numeric and min(len(ref), len(cur)) > 0:
-        _value_panel(axes[0], ref, cur)
-        _quantile_panel(axes[1], ref, cur)
-    elif numeric:
-        for axis in axes:
-            axis.text(0.5, 0.5, "no non-null values to plot", ha="center", transform=axis.transAxes)
+    if numeric:
+        ref = reference.dropna().to_numpy(dtype=float)
+        cur = current.dropna().to_numpy(dtype=float)
+        if min(len(ref), len(cur)) > 0:
+            _value_panel(axes[0], ref, cur)
+            _quantile_panel(axes[1], ref, cur)
+        else:
+            for axis in axes:
+                axis.text(
+                    0.5, 0.5, "no non-null values to plot", ha="center", transform=axis.transAxes
+                )
     else:
         _category_panel(axes, reference, current, numeric=feature.kind == "discrete")
     missing = feature.missing
@@ -157,18 +160,19 @@ def feature_figure(feature: FeatureDrift, reference: pd.Series, current: pd.Seri
 def missing_share_figure(features: list[FeatureDrift]) -> plt.Figure:
     """Missing-value share per feature, reference vs current, flagged ones in red."""
     rows = [f for f in features if f.missing is not None]
+    shares = [f.missing for f in rows if f.missing is not None]  # the rows' shares, not None
     figure, axis = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.2))
     positions = np.arange(len(rows))
-    axis.barh(positions + 0.2, [f.missing.reference for f in rows], 0.4,
+    axis.barh(positions + 0.2, [m.reference for m in shares], 0.4,
               color=REFERENCE_COLOR, label="reference")  # fmt: skip
-    colors = [STATUS_COLOR["drift"] if f.missing.status == "drift" else CURRENT_COLOR
-              for f in rows]  # fmt: skip
-    axis.barh(positions - 0.2, [f.missing.current for f in rows], 0.4, color=colors,
+    colors = [STATUS_COLOR["drift"] if m.status == "drift" else CURRENT_COLOR
+              for m in shares]  # fmt: skip
+    axis.barh(positions - 0.2, [m.current for m in shares], 0.4, color=colors,
               label="current (red: flagged)")  # fmt: skip
     axis.set_yticks(positions, [f.feature for f in rows])
     axis.invert_yaxis()
     axis.xaxis.set_major_formatter(PercentFormatter(1.0))
-    axis.set_xlim(0, max([0.05, *(max(f.missing.reference, f.missing.current) for f in rows)]))
+    axis.set_xlim(0, max([0.05, *(max(m.reference, m.current) for m in shares)]))
     axis.set_xlabel("share of rows with a missing value")
     axis.legend(fontsize="small", loc="lower right")
     figure.tight_layout()

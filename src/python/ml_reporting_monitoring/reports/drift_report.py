@@ -10,6 +10,7 @@ scores move, and did performance decay.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -99,10 +100,7 @@ def _feature_section(
     return section
 
 
-def _prediction_section(
-    summary: DriftSummary, reference: pd.DataFrame, current: pd.DataFrame
-) -> Section:
-    p = summary.prediction
+def _prediction_section(p: FeatureDrift, reference: pd.DataFrame, current: pd.DataFrame) -> Section:
     section = Section("Prediction drift (model scores)")
     section.add_text(f"{p.status}: {p.reason}.")
     section.add_figure(feature_figure(p, reference[p.feature], current[p.feature]))
@@ -113,13 +111,13 @@ def _concept_section(summary: DriftSummary) -> Section:
     section = Section("Concept drift (performance per window)")
     windows = pd.DataFrame([w.to_dict() for w in summary.concept_windows])
     windows["status"] = np.where(windows["decayed"], "decayed", "ok")
-    section.add_text(
-        f"baseline {summary.thresholds['concept_metric']} = {summary.concept_baseline:.4f}"
-    )
+    # Concept windows are only computed together with their baseline.
+    baseline = cast(float, summary.concept_baseline)
+    section.add_text(f"baseline {summary.thresholds['concept_metric']} = {baseline:.4f}")
     section.add_table(windows, row_class="status")
     figure, axis = plt.subplots(figsize=(7, 3))
     axis.plot(pd.to_datetime(windows["window_start"]), windows["metric"], marker="o")
-    axis.axhline(summary.concept_baseline, color="grey", linestyle=":")
+    axis.axhline(baseline, color="grey", linestyle=":")
     axis.set_ylabel(summary.thresholds["concept_metric"])
     figure.autofmt_xdate()
     section.add_figure(figure)
@@ -132,7 +130,7 @@ def write_drift_report(
     sections = [_data_section(summary), _missing_section(summary)]
     sections.append(_feature_section(summary, reference, current))
     if summary.prediction is not None:
-        sections.append(_prediction_section(summary, reference, current))
+        sections.append(_prediction_section(summary.prediction, reference, current))
     if summary.concept_windows:
         sections.append(_concept_section(summary))
     intro = [
@@ -141,6 +139,6 @@ def write_drift_report(
         "ALERT: drift found." if summary.alert else "No drift found.",
     ]
     intro += [f"{f.feature}: {f.reason}" for f in summary.features if f.status == "drift"]
-    if summary.prediction_drifted:
+    if summary.prediction is not None and summary.prediction_drifted:
         intro.append(f"scores: {summary.prediction.reason}")
     return render_html(path, f"Drift report: {summary.model}", sections, intro)

@@ -10,6 +10,7 @@ import base64
 import html
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def render_html(path: Path, title: str, sections: list[Section], intro: list[str] = ()) -> Path:
+def render_html(path: Path, title: str, sections: list[Section], intro: Sequence[str] = ()) -> Path:
     env = Environment(autoescape=select_autoescape(default=True))
     page = env.from_string(_PAGE).render(title=title, sections=sections, intro=list(intro))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -82,8 +82,8 @@ def _comparison_plot(
     steps += [(t, int(v)) for t, v in zip(history["promoted_at"], history["version"], strict=True)
               if pd.Timestamp(start) < t < pd.Timestamp(end)]  # fmt: skip
     times = [t for t, _ in steps] + [pd.Timestamp(end)]
-    values = [champion_metrics.get(v, {}).get(metric) if v else None for _, v in steps]
-    values = [float("nan") if v is None else v for v in values]
+    logged = [champion_metrics.get(v, {}).get(metric) if v else None for _, v in steps]
+    values = [float("nan") if v is None else v for v in logged]
     axis.step(times, values + values[-1:], where="post", color="black", linestyle="--",
               label="champion")  # fmt: skip
     for (t, version), value in zip(steps, values, strict=True):
@@ -115,7 +115,7 @@ def _model_section(
     by_version = {int(v): logged.get(r, {}) for v, r in zip(versions["version"],
                                                            versions["run_id"], strict=True)}  # fmt: skip
     decisions = promotion_decisions(
-        name, versions, history, {v: m.get(metric) for v, m in by_version.items() if metric in m},
+        name, versions, history, {v: m[metric] for v, m in by_version.items() if metric in m},
         start, end, metric=metric, margin=margin, notifications=notifications,
     )  # fmt: skip
     current = history[history["current"]]

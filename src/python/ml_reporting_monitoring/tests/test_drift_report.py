@@ -1,8 +1,11 @@
 """The drift report a person reads: why each feature was flagged, missing shares, and plots
 that show skewed data (the score plot used to be an empty frame: scores pile up near 0)."""
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Rectangle, StepPatch
 
 from ml_reporting_monitoring.config import DriftThresholds
 from ml_reporting_monitoring.drift.summary import calculate_drift
@@ -23,13 +26,16 @@ def test_scores_piled_up_near_zero_get_a_log_axis_with_visible_bars() -> None:
     current = _with_scores(planted_frame(5_000, seed=2), seed=2, lift=3.0)
     summary = calculate_drift(reference, current, model="m", thresholds=DriftThresholds(),
                               features=["amount"], score="score")  # fmt: skip
+    assert summary.prediction is not None
     figure = feature_figure(summary.prediction, reference["score"], current["score"])
     values, quantiles = figure.axes[:2]
     assert values.get_xscale() == "log"
-    heights = [patch.get_data().values.max() for patch in values.patches]  # the two step lines
+    # The two step lines. StepPatch.get_data() returns a StairData named tuple; matplotlib's
+    # annotation says a plain tuple.
+    heights = [cast(StepPatch, patch).get_data().values.max() for patch in values.patches]  # type: ignore[attr-defined]
     assert len(heights) == 2 and min(heights) > 0.03  # bars a person can see, not one spike
     assert values.get_ylim()[1] < 1.0  # shares, not a density axis running to thousands
-    current_bars = [bar.get_height() for bar in quantiles.patches]
+    current_bars = [cast(Rectangle, bar).get_height() for bar in quantiles.patches]
     assert len(current_bars) == 10 and max(current_bars) > 0.1  # the tail bins gained rows
 
 

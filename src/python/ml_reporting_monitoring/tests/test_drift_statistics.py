@@ -87,6 +87,7 @@ def test_a_six_fold_rare_flag_is_flagged_although_psi_stays_low() -> None:
     cur = pd.Series((rng.random(5_000) < 0.06).astype(int))
     result = categorical_drift("is_foreign", ref, cur, THRESHOLDS, kind="discrete")
     assert result.psi < THRESHOLDS.psi_threshold  # PSI alone would have said "ok"
+    assert result.strongest is not None
     assert result.status(0.01) == "drift" and result.strongest.statistic == "cohens_h"
     assert "share of '1' 1.0% -> 6." in result.detail
 
@@ -135,4 +136,5 @@ def test_a_diffuse_move_of_hours_to_the_night_is_flagged_by_its_order() -> None:
     result = feature_drift("hour_of_day", ref, cur, THRESHOLDS)
     effects = {e.statistic: e.value for e in result.effects}
     assert effects["cohens_h"] < 0.2 and effects["psi"] < 0.2  # no single hour moved enough
+    assert result.strongest is not None
     assert result.status(0.001) == "drift" and result.strongest.statistic == "wasserstein_normed"

@@ -166,7 +166,7 @@ def test_every_dashboard_and_alert_query_returns_series_from_the_real_service(
     stack["stop_registry"]()
     reload = httpx.post(f"http://{api}/admin/reload", headers={"x-api-key": API_KEY}, timeout=60)
     assert reload.status_code == 503 and reload.json()["error"]["code"] == "registry_unavailable"
-    stop, counts = threading.Event(), {}
+    stop, counts = threading.Event(), dict[str, int]()
     sender = threading.Thread(target=traffic, args=(api, stop, counts), daemon=True)
     sender.start()
     try:

@@ -35,6 +35,7 @@ def synthetic_target():
         env=env, stdout=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     try:
+        assert process.stdout is not None  # stdout=PIPE
         line = process.stdout.readline()
         assert "serving" in line, f"exporter did not start (exit {process.poll()})"
         yield f"127.0.0.1:{port}"

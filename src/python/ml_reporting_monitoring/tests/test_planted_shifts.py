@@ -39,6 +39,7 @@ def test_every_planted_shift_is_flagged_and_no_unshifted_feature(reference, curr
     assert "new values: 1" in by_name["card_present"].reason
     # The missing share is its own signal: the values that do arrive are unchanged.
     device = by_name["device_risk"]
+    assert device.missing is not None
     assert device.missing.status == "drift" and device.distribution_status == "ok"
     assert device.missing.current > 0.5 and "missing share" in device.reason
     assert summary.missing_share_drifted_features == ["device_risk"]

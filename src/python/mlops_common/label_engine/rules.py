@@ -58,9 +58,9 @@ class Condition:
         op, expected = self.operator, self.value
         try:
             if op == "eq":
-                return actual == expected
+                return bool(actual == expected)
             if op == "ne":
-                return actual != expected
+                return bool(actual != expected)
             if op == "in":
                 return actual in expected
             if op == "not_in":
@@ -72,12 +72,12 @@ class Condition:
                 found = [x in members for x in expected]
                 return any(found) if op == "includes_any" else all(found)
             if op == "gt":
-                return actual > expected
+                return bool(actual > expected)
             if op == "gte":
-                return actual >= expected
+                return bool(actual >= expected)
             if op == "lt":
-                return actual < expected
-            return actual <= expected
+                return bool(actual < expected)
+            return bool(actual <= expected)
         except TypeError:
             return False
 

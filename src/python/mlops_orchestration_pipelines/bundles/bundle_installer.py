@@ -18,6 +18,7 @@ import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import mlops_common
 import mlops_orchestration_pipelines
@@ -36,7 +37,7 @@ def _package_files(package_dir: Path) -> list[Path]:
     )
 
 
-def install(target: Path) -> dict[str, object]:
+def install(target: Path) -> dict[str, Any]:
     """Copy the bundle's packages into ``target`` and write ``target/manifest.json``."""
     if target.exists() and any(target.iterdir()):
         staging = target.with_name(target.name + ".installing")
@@ -47,7 +48,7 @@ def install(target: Path) -> dict[str, object]:
     files: dict[str, str] = {}
     dag_ids: list[str] = []
     for package in (mlops_orchestration_pipelines, mlops_common):
-        package_dir = Path(package.__file__).parent
+        package_dir = Path(cast(str, package.__file__)).parent  # regular packages: a file
         for src in _package_files(package_dir):
             rel = Path(package_dir.name) / src.relative_to(package_dir)
             dest = staging / rel

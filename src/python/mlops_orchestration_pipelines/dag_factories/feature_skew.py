@@ -63,7 +63,7 @@ def build_feature_skew_dag(contract: ModelContract, *, dag_id: str, cron: str, d
             staging = target.with_suffix(".tmp")
             staging.write_text(json.dumps(payload))
             staging.replace(target)
-            print(f"{len(payload.get('decisions', []))} decision(s) from {url}")  # type: ignore[arg-type]
+            print(f"{len(payload.get('decisions', []))} decision(s) from {url}")
             return str(target)
 
         @task

@@ -16,8 +16,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import DAG, get_current_context, task
@@ -70,7 +71,8 @@ def build_drift_check_dag(
 
         @task.short_circuit
         def check_drift(reference: dict) -> bool:
-            end = get_current_context()["data_interval_end"]
+            # Set on every scheduled run (this DAG runs on a timetable).
+            end = cast(datetime, get_current_context()["data_interval_end"])
             day = (end - timedelta(days=1)).astimezone(UTC).replace(hour=0, minute=0, second=0)
             current = partition_dir(contract.use_case, day) / PART_FILE
             if not current.is_file():

@@ -90,8 +90,9 @@ def first_pipeline(lab: Lab, log: Callable[[str], None] = print, force: bool = F
         client.run_scheduled(TRAINING_DAGS[model], log=log)
     champions = {m: champion_version(lab, m) for m in TRAINING_DAGS}
     for service, (model, _) in MODEL_APIS.items():
-        if champions[model] is not None:
-            wait_until_serving(lab, service, champions[model])
+        version = champions[model]
+        if version is not None:
+            wait_until_serving(lab, service, version)
             log(f"server3: {service} serves {model} v{champions[model]}")
     return champions
 

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 PODMAN = shutil.which("podman") or "/usr/bin/podman"
 DOCKER_INFO_DIR = Path("src.docker")
@@ -151,7 +152,7 @@ def http_json(
     payload: object | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: float = 10.0,
-) -> tuple[int, object]:
+) -> tuple[int, Any]:
     """(status, decoded JSON body) of a GET, or of a POST when ``payload`` is given."""
     data = None if payload is None else json.dumps(payload).encode()
     request = urllib.request.Request(

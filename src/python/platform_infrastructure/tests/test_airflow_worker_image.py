@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ def _sections(stdout: str) -> dict[str, str]:
     return {name: "\n".join(lines) for name, lines in sections.items()}
 
 
-def _json_in(text: str) -> object:
+def _json_in(text: str) -> Any:
     """The JSON document in a section (Airflow prints log lines around it)."""
     lines = text.splitlines()
     for i, line in enumerate(lines):

@@ -176,7 +176,9 @@ def test_mlflow_server_settings(rendered: Path) -> None:
 
 def test_service_unit_and_env(rendered: Path) -> None:
     unit = configparser.ConfigParser(interpolation=None, strict=False)
-    unit.optionxform = str  # systemd keys are case-sensitive
+    # systemd keys are case-sensitive; typeshed declares optionxform a method, but
+    # configparser documents assigning it.
+    unit.optionxform = str  # type: ignore[method-assign, assignment]
     unit.read(rendered / "server3" / "mlops-fraud-detection-api.service")
     assert unit["Service"]["ExecStart"].endswith(
         "/opt/mlops/services/fraud-detection-api/current.pex"

@@ -67,7 +67,8 @@ def test_resp_parser_is_incremental() -> None:
 def test_pipelined_reads_from_real_redis() -> None:
     key = f"mlops-test-{uuid.uuid4().hex}".encode()
     direct = redis.Redis.from_url(REDIS_URL)
-    direct.hset(key, mapping={b"a": b"1", b"b": b"\x00\xff"})
+    # redis-py annotates key names as str; bytes keys are what the services read.
+    direct.hset(key, mapping={b"a": b"1", b"b": b"\x00\xff"})  # type: ignore[arg-type]
 
     async def scenario() -> None:
         client = PipelinedRedis(REDIS_URL, timeout_s=2)

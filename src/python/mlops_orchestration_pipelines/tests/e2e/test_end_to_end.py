@@ -16,6 +16,7 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,7 @@ def dagbag():
     return bag
 
 
-def pex_python(home: Path, pex: str, code: str) -> object:
+def pex_python(home: Path, pex: str, code: str) -> Any:
     """Run ``code`` inside a component PEX's environment; it prints one JSON line.
 
     The snippet ends with ``os._exit(0)``: native thread pools (Arrow, OpenMP) were seen to
@@ -113,7 +114,7 @@ def registry(home: Path, model: str) -> dict:
         f"champ = c.get_model_version_by_alias({model!r}, 'champion');"
         "print(json.dumps({'versions': sorted(int(v.version) for v in vs),"
         " 'champion': int(champ.version)}))",
-    )  # type: ignore[return-value]
+    )
 
 
 def read_partition(home: Path, path: Path, key: str) -> dict:
@@ -127,7 +128,7 @@ def read_partition(home: Path, path: Path, key: str) -> dict:
         " 'versions': sorted(set(f['model_version'])), 'rules': sorted(set(f['rules_version'])),"
         " 'records': f.drop(columns=['scored_at', 'event_timestamp']).to_dict('records')},"
         " default=str))",
-    )  # type: ignore[return-value]
+    )
 
 
 def test_feature_pipeline_builds_features_and_labels(dagbag, home: Path) -> None:

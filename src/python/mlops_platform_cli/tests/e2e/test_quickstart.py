@@ -1,6 +1,7 @@
 """``mlops quickstart`` end to end on embedded defaults, twice (the second run must converge)."""
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from mlops_platform_cli.cli import main
 
 
 @pytest.fixture
-def quickstart_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def quickstart_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "home"
     monkeypatch.setenv("MLOPS_HOME", str(home))
     monkeypatch.setenv("MLOPS_PROFILE", "embedded")
