@@ -124,7 +124,8 @@ class ModelHandler:
     def load_initial(self) -> LoadedModel | None:
         """Source first, cache second; ``None`` (not ready) when both fail."""
         try:
-            return self.reload()["model"]
+            loaded: LoadedModel = self.reload()["model"]
+            return loaded
         except ModelSourceError as exc:
             log.warning("model source unavailable, trying the local cache: %s", exc)
         ref = self.cache.pointed(self.name, self.alias)

@@ -58,12 +58,17 @@ class RedisFeatureReader(OnlineFeatureReader):
         self._suffix = project.encode("utf-8")
         self._fields_tail = b"".join(b"$%d\r\n%s\r\n" % (len(f), f) for f in self._fields)
         self.fast = redis_url.startswith("redis://")
+        # One of the two: the pipelined RESP client, or redis-py's asyncio client.
+        self._pipelined: PipelinedRedis | None = None
+        # Any: redis-py annotates keys as str and async results as `Awaitable[T] | T`, while
+        # this fallback passes Feast's bytes keys (which redis-py accepts) and awaits results.
+        self._aio: Any = None
         if self.fast:
-            self.client = PipelinedRedis(redis_url, timeout_s)
+            self._pipelined = PipelinedRedis(redis_url, timeout_s)
         else:
-            import redis.asyncio as aioredis
+            from redis.asyncio import Redis
 
-            self.client = aioredis.Redis.from_url(
+            self._aio = Redis.from_url(
                 redis_url,
                 socket_timeout=timeout_s,
                 socket_connect_timeout=timeout_s,
@@ -88,15 +93,15 @@ class RedisFeatureReader(OnlineFeatureReader):
         times = list(at) if at is not None else [time.time()] * len(entity_ids)
         windowed = self.layout.windowed
         try:
-            if self.fast:
-                n = len(self._fields)
+            if self._pipelined is not None:
+                client, n = self._pipelined, len(self._fields)
                 commands = []
                 for e, t in zip(entity_ids, times, strict=True):
-                    commands.append(self.client.hmget_command(self.key(e), self._fields_tail, n))
+                    commands.append(client.hmget_command(self.key(e), self._fields_tail, n))
                     if windowed:
                         key, low, high = self._window_args(e, t)
                         commands.append(encode_command(b"ZRANGEBYSCORE", key, low, high))
-                results = await self.client.execute_many(commands)
+                results = await client.execute_many(commands)
             else:
                 results = await self._read_redis_py(entity_ids, times)
         except RedisUnavailable as exc:
@@ -108,28 +113,34 @@ class RedisFeatureReader(OnlineFeatureReader):
             row.update(aggregate([decode_event(m) for m in members], t))
         return rows
 
-    async def _read_redis_py(self, entity_ids: Sequence[int | str], times: list[float]) -> list:
+    async def _read_redis_py(
+        self, entity_ids: Sequence[int | str], times: list[float]
+    ) -> list[Any]:
         import redis.exceptions
 
+        assert self._aio is not None
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
+            async with self._aio.pipeline(transaction=False) as pipe:
                 for entity_id, t in zip(entity_ids, times, strict=True):
                     pipe.hmget(self.key(entity_id), self._fields)
                     if self.layout.windowed:
                         key, low, high = self._window_args(entity_id, t)
                         pipe.zrangebyscore(key, low, high)
-                return await pipe.execute()
+                return list(await pipe.execute())
         except (redis.exceptions.RedisError, OSError) as exc:
             raise RedisUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def ping(self) -> bool:
         try:
-            return bool(await self.client.ping())
+            if self._pipelined is not None:
+                return await self._pipelined.ping()
+            assert self._aio is not None
+            return bool(await self._aio.ping())
         except Exception:  # - any failure means "not reachable"
             return False
 
     async def close(self) -> None:
-        if self.fast:
-            await self.client.close()
-        else:
-            await self.client.aclose()
+        if self._pipelined is not None:
+            await self._pipelined.close()
+        elif self._aio is not None:
+            await self._aio.aclose()

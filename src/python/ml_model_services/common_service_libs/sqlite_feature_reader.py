@@ -65,7 +65,7 @@ class SqliteFeatureReader(OnlineFeatureReader):
         keys = [serialize_entity_key(self.layout.join_key, e) for e in entity_ids]
         found: dict[bytes, dict[str, Any]] = {k: {} for k in keys}
         times = list(at) if at is not None else [time.time()] * len(entity_ids)
-        events: dict[int, list] = {}
+        events: dict[int, list[Any]] = {}
         try:
             conn = self._conn()
             for query, names in self._queries.values():

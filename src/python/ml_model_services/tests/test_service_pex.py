@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ml_model_services.tests.support import free_port, pex_env, start, wait_http
+from ml_model_services.tests.support import pex_env, start, wait_http
+from mlops_common.ports import free_port
 
 PEXES = {
     "fraud": (
