@@ -170,7 +170,7 @@ def measure(
     rows = [pool[i % len(pool)] for i in range(max(calls, blocks))]
     model = copy.deepcopy(native[-1])
     model.set_params(n_jobs=threads)
-    encoder = RowEncoder(native[:-1], contract)
+    encoder = RowEncoder(native[-2], contract)  # the fitted ColumnTransformer
     check = native[:-1].transform(frame.iloc[:200])
     for i in range(min(len(pool), 200)):
         np.testing.assert_array_equal(encoder.encode(pool[i]), check[i : i + 1])

@@ -92,7 +92,7 @@ def test_benchmark_runs_end_to_end_on_a_tiny_size(
         assert set(r.batch_s) == {"native", "onnx", "auto"}
         assert len(r.auto_engines) == 2 and set(r.auto_engines) <= {"native", "onnx"}
         assert all(len(runs) == 2 for runs in r.batch_runs_s.values())
-    for heading in ("single-row latency", "batch throughput", "training wall time"):
+    for heading in ("single row", "batch throughput", "training wall time"):
         assert heading in captured.out
     assert "auto % of faster" in captured.out and "overhead" in captured.out
     assert "engine timings on 300 rows" in captured.err  # progress lines on stderr
