@@ -10,7 +10,7 @@ For each entity id, in order, it times ``await reader.read([entity_id])`` — ex
 model API makes per request (:mod:`ml_model_services.common_service_libs.online_features`:
 one pipelined ``HMGET`` on Redis, one query per feature view on SQLite, values decoded from
 Feast's protobufs) — after a warm-up of 20 reads (connection set-up excluded, as in a
-running service). It prints one JSON line: p50/p99/mean in ms, every sample, and the rows it
+running service), on uvloop like the services (uvicorn's loop). It prints one JSON line: p50/p99/mean in ms, every sample, and the rows it
 read for the first ``--values-for`` entities, so the caller can check the values equal what
 ``get_online_features`` returned.
 """
@@ -86,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if bool(args.redis_url) == bool(args.sqlite_path):
         parser.error("give exactly one of --redis-url and --sqlite-path")
-    print(json.dumps(asyncio.run(run(args))))
+    import uvloop  # the model APIs run on uvloop (uvicorn[standard])
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        print(json.dumps(runner.run(run(args))))
     return 0
 
 

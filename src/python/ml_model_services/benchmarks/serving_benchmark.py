@@ -283,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
             import redis
 
             client = redis.Redis.from_url(args.redis_url)
+            # Feast's hashes end with the project; recent payments are "<project>:recent_...".
             keys = list(client.scan_iter(match=f"*{project}", count=1000))
+            keys += list(client.scan_iter(match=f"{project}:*", count=1000))
             if keys:
                 client.delete(*keys)
         except Exception as exc:  # - cleanup must not hide the result
