@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if bool(args.redis_url) == bool(args.sqlite_path):
         parser.error("give exactly one of --redis-url and --sqlite-path")
-    import uvloop  # the model APIs run on uvloop (uvicorn[standard])
+    import uvloop  # pants: no-infer-dep (uvicorn[standard] brings it; see BUILD)
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         print(json.dumps(runner.run(run(args))))
