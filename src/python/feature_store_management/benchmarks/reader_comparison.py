@@ -51,13 +51,13 @@ def sdk_reads(store: Any, ids: list[int], warmup: int = 20) -> tuple[list[float]
     for entity_id in ids[:warmup]:
         store.get_online_features(features=service, entity_rows=[{"user_id": entity_id}])
     samples, rows = [], {}
-    for entity_id in ids:
+    for position, entity_id in enumerate(ids):
         started = time.perf_counter()
         out = store.get_online_features(
             features=service, entity_rows=[{"user_id": entity_id}]
         ).to_dict()
         samples.append(time.perf_counter() - started)
-        if len(rows) < VALUES_CHECKED:
+        if position < VALUES_CHECKED:  # the same positions the reader returns rows for
             rows[entity_id] = {k: v[0] for k, v in out.items()}
     return samples, rows
 
