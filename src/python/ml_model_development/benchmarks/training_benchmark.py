@@ -273,8 +273,16 @@ def benchmark_model(
     return out
 
 
-def run(argv: list[str] | None = None, stream: TextIO | None = None) -> list[ModelResult]:
-    """Parse ``argv``, benchmark each model, print the table to stdout; return the numbers."""
+def run(
+    argv: list[str] | None = None,
+    stream: TextIO | None = None,
+    failures: dict[str, str] | None = None,
+) -> list[ModelResult]:
+    """Parse ``argv``, benchmark each model, print the table to stdout; return the numbers.
+
+    A model whose run raises is reported as FAILED (in the table and the JSON, and in
+    ``failures`` when given) and the other models still run.
+    """
     parser = argparse.ArgumentParser(prog="training-benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows to train and score")
     parser.add_argument("--latency-calls", type=int, default=2_000)
@@ -294,7 +302,8 @@ def run(argv: list[str] | None = None, stream: TextIO | None = None) -> list[Mod
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
-    results = []
+    results: list[ModelResult] = []
+    failures = failures if failures is not None else {}
     with tempfile.TemporaryDirectory(prefix="training-benchmark-") as tmp:
         home = args.home or Path(tmp)
         platform = PlatformSettings(home=home, mlflow_tracking_uri=None)
@@ -310,29 +319,38 @@ def run(argv: list[str] | None = None, stream: TextIO | None = None) -> list[Mod
             flush=True,
         )
         for kind in [m.strip() for m in args.models.split(",") if m.strip()]:
-            results.append(
-                benchmark_model(
-                    kind,
-                    args.rows,
-                    args.latency_calls,
-                    max(args.batch_repeats, 1),
-                    platform,
-                    stream,
-                    threads=args.threads,
+            try:
+                results.append(
+                    benchmark_model(
+                        kind,
+                        args.rows,
+                        args.latency_calls,
+                        max(args.batch_repeats, 1),
+                        platform,
+                        stream,
+                        threads=args.threads,
+                    )
                 )
-            )
+            except Exception as exc:  # e.g. the parity gate refusing the export
+                # One model's failure must not hide the other's numbers: report it by name.
+                failures[kind] = f"{type(exc).__name__}: {exc}"
+                print(f"[benchmark {kind}] FAILED: {failures[kind]}", file=stream, flush=True)
     table = render(results)
     print(table, flush=True)
+    for kind, reason in failures.items():
+        print(f"{kind}: FAILED, no figures: {reason}", flush=True)
     if args.json:
+        figures = to_json(results) | {k: {"error": v} for k, v in failures.items()}
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(to_json(results), indent=2, default=str) + "\n")
+        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
         print(f"[benchmark] figures written to {args.json}", file=stream, flush=True)
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
-    run(argv)
-    return 0
+    failures: dict[str, str] = {}
+    run(argv, failures=failures)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -115,3 +115,18 @@ def test_benchmark_runs_end_to_end_on_a_tiny_size(
     missed = [r.model for r in results if not r.single_row.goal_met]
     for model in missed:
         assert f"{model}: MISSED" in captured.out
+
+
+def test_a_failing_model_is_reported_and_the_run_exits_nonzero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(kind: str, *args, **kwargs):
+        raise tb.single_row.np.linalg.LinAlgError(f"{kind} export refused")
+
+    monkeypatch.setattr(tb, "benchmark_model", refuse)
+    out_json = tmp_path / "bench.json"
+    argv = ["--rows", "10", "--home", str(tmp_path / "home"), "--json", str(out_json)]
+    assert tb.main(argv) == 1
+    assert "fraud: FAILED, no figures: LinAlgError: fraud export refused" in capsys.readouterr().out
+    figures = json.loads(out_json.read_text())
+    assert figures["churn"] == {"error": "LinAlgError: churn export refused"}
