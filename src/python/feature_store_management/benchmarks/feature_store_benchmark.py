@@ -7,16 +7,28 @@ is not on the serving path and is skipped), then measures
 
 * online lookups through the Feast SDK (``get_online_features`` of the ``customer_churn_v1``
   service plus the transaction aggregates, i.e. all three stored views), p50/p99 over
-  ``--lookups`` calls for 1 and for 100 random entities per call;
+  ``--lookups`` calls for 1 and for 100 random entities per call, with the rows returned per
+  call and how many of them the store knew (any feature not null);
+* **Feast SDK vs the services' own online reader** for one entity per call
+  (:mod:`reader_comparison`: the ``customer_churn_v1`` service on both sides, same entity
+  ids, values compared exactly; goal: reader p50 ≥ 5x faster). The reader runs as the
+  ``online-reader-benchmark`` PEX of the serving resolve, which must be packaged first;
 * offline retrieval of the ``fraud_detection_v1`` service (with its on-demand view) for
   ``--entity-rows`` entity rows: Feast's ``get_historical_features(...).to_df()`` and
-  ``retrieval.training_frame`` (the store-independent frame).
+  ``retrieval.training_frame`` (the store-independent frame), each with the rows it returned:
+  the file store drops entity rows with no feature row inside the TTL, PostgreSQL keeps them
+  with nulls, so their raw ``to_df`` times are for different row counts.
 
 The servers profile works in a PostgreSQL database created for the run and dropped after it
 and in a Feast project of its own in Redis (keys deleted after the run).
 
+    ./pants package src/python/ml_model_services/benchmarks:online-reader-benchmark
     ./pants run src/python/feature_store_management/benchmarks:feature-store-benchmark -- \
-        --users 10000 --transactions 100000 --entity-rows 100000
+        --users 10000 --transactions 100000 --entity-rows 100000 \
+        --dist "$PWD/dist" --json "$PWD/dist/benchmarks/feature_store.json"
+
+``--json PATH`` writes every figure (per profile: ``online_1``/``online_100`` with
+``rows_per_call``, ``reader_vs_sdk``, ``offline`` with ``rows_out`` next to each median).
 """
 
 from __future__ import annotations
@@ -35,6 +47,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from feature_store_management.benchmarks import reader_comparison
+from feature_store_management.benchmarks.report import render
 from feature_store_management.data_generation.generator import generate
 from feature_store_management.data_generation.raw_store import load_raw
 from feature_store_management.data_transformation_pipelines.etl import clean_user_demographics
@@ -56,7 +70,9 @@ def drop_redis_project(redis_url: str, project: str) -> int:
 
     client = redis.Redis.from_url(redis_url)
     try:
+        # Feast's hashes end with the project; recent payments are "<project>:recent_...".
         keys = list(client.scan_iter(match=b"*" + project.encode(), count=1000))
+        keys += list(client.scan_iter(match=project.encode() + b":*", count=1000))
         for start in range(0, len(keys), 1000):
             client.delete(*keys[start : start + 1000])
         return len(keys)
@@ -81,14 +97,21 @@ def bench_online(store, refs: list[str], n_users: int, batch: int, calls: int, s
     ]
     for rows in batches[:20]:  # warm-up: connections, registry cache
         store.get_online_features(features=refs, entity_rows=rows).to_dict()
-    samples = []
+    samples, rows_out, found = [], 0, 0
+    names = [ref.split(":")[1] for ref in refs]
     for rows in batches[20:]:
         started = time.perf_counter()
         result = store.get_online_features(features=refs, entity_rows=rows).to_dict()
         samples.append(time.perf_counter() - started)
-    assert len(result["user_id"]) == batch
-    assert sum(v is not None for v in result[refs[0].split(":")[1]]) > 0, "empty online store"
-    return percentiles(samples)
+        rows_out += len(result["user_id"])
+        found += sum(any(result[n][i] is not None for n in names) for i in range(batch))
+    assert rows_out == batch * calls, (rows_out, batch, calls)
+    assert found > 0, "empty online store"
+    return percentiles(samples) | {
+        "calls": calls,
+        "rows_per_call": rows_out / calls,
+        "found_per_call": round(found / calls, 2),
+    }
 
 
 def entity_frame(settings: FeatureStoreSettings, rows: int, seed: int) -> pd.DataFrame:
@@ -107,7 +130,9 @@ def entity_frame(settings: FeatureStoreSettings, rows: int, seed: int) -> pd.Dat
     )
 
 
-def run_profile(settings: FeatureStoreSettings, spark, args: argparse.Namespace) -> dict:
+def run_profile(
+    settings: FeatureStoreSettings, spark, args: argparse.Namespace, reader_pex: Path
+) -> dict:
     profile = settings.profile.value
     started = time.perf_counter()
     tables = generate(settings.n_users, settings.n_transactions, settings.as_of, settings.days, 7)
@@ -131,6 +156,20 @@ def run_profile(settings: FeatureStoreSettings, spark, args: argparse.Namespace)
         )
         log(f"{profile}: online {batch} entities: {result[f'online_{batch}']}")
 
+    ids = [
+        int(u) for u in np.random.default_rng(11).integers(1, settings.n_users + 1, args.lookups)
+    ]
+    servers = settings.profile == Profile.SERVERS
+    result["reader_vs_sdk"] = reader_comparison.compare(
+        store,
+        reader_pex,
+        settings.project,
+        ids,
+        redis_url=settings.platform.redis_url if servers else None,
+        sqlite_path=None if servers else settings.repo_dir / "data" / "online_store.db",
+    )
+    log(f"{profile}: reader vs SDK, 1 entity: {result['reader_vs_sdk']}")
+
     entities = entity_frame(settings, args.entity_rows, seed=3)
     service = store.get_feature_service(FRAUD.feature_service)
     timings = {}
@@ -143,7 +182,11 @@ def run_profile(settings: FeatureStoreSettings, spark, args: argparse.Namespace)
             t = time.perf_counter()
             rows = len(func())
             samples.append(time.perf_counter() - t)
-        timings[label] = {"median_s": round(statistics.median(samples), 2), "rows_out": rows}
+        timings[label] = {
+            "median_s": round(statistics.median(samples), 2),
+            "rows_in": len(entities),
+            "rows_out": rows,
+        }
         log(f"{profile}: offline {label} {args.entity_rows} rows: {timings[label]}")
     result["offline"] = timings
     return result
@@ -168,7 +211,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--redis-url", default=os.environ.get("MLOPS_REDIS_URL", "redis://127.0.0.1:6379/0")
     )
+    parser.add_argument("--dist", type=Path, default=Path("dist"), help="Pants dist/ folder")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
+    reader_pex = (args.dist / reader_comparison.READER_PEX).resolve()
+    if not reader_pex.is_file():
+        print(
+            f"missing {reader_pex}: ./pants package "
+            "src/python/ml_model_services/benchmarks:online-reader-benchmark (see the docstring)",
+            file=sys.stderr,
+        )
+        return 2
     os.environ.setdefault("DO_NOT_TRACK", "1")
     profiles = [Profile(p.strip()) for p in args.profiles.split(",") if p.strip()]
     as_of = datetime.now(tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -198,32 +251,23 @@ def main(argv: list[str] | None = None) -> int:
                 if profile == Profile.SERVERS:
                     with scratch_database(args.postgres_dsn, "fs_bench") as dsn:
                         try:
-                            results.append(run_profile(settings_for(dsn), spark, args))
+                            results.append(run_profile(settings_for(dsn), spark, args, reader_pex))
                         finally:
                             drop_redis_project(args.redis_url, project)
                 else:
-                    results.append(run_profile(settings_for(args.postgres_dsn), spark, args))
+                    results.append(
+                        run_profile(settings_for(args.postgres_dsn), spark, args, reader_pex)
+                    )
         finally:
             spark.stop()
 
-    print(f"\nusers={args.users} transactions={args.transactions} entity_rows={args.entity_rows}")
-    print(f"{'profile':<10} {'online':<7} {'entities':>8} {'p50 ms':>8} {'p99 ms':>8}")
-    for r in results:
-        store_name = "redis" if r["profile"] == "servers" else "sqlite"
-        for batch in (1, 100):
-            o = r[f"online_{batch}"]
-            print(
-                f"{r['profile']:<10} {store_name:<7} {batch:>8} {o['p50_ms']:>8} {o['p99_ms']:>8}"
-            )
-    print(f"{'profile':<10} {'offline':<10} {'rows':>8} {'feast s':>8} {'frame s':>8}")
-    for r in results:
-        store_name = "postgres" if r["profile"] == "servers" else "file"
-        off = r["offline"]
-        print(
-            f"{r['profile']:<10} {store_name:<10} {args.entity_rows:>8} "
-            f"{off['feast_to_df']['median_s']:>8} {off['training_frame']['median_s']:>8}"
-        )
-    print(json.dumps({"benchmark": "feature_store", "results": results}))
+    print(render(results, args))
+    figures = {"benchmark": "feature_store", "args": vars(args) | {"dist": str(args.dist)}}
+    figures |= {"results": results, "load_average": list(os.getloadavg())}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+        log(f"figures written to {args.json}")
     return 0
 
 

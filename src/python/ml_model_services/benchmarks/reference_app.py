@@ -1,10 +1,14 @@
-"""The bare reference endpoint of the serving benchmark: FastAPI + pydantic + ONNX Runtime +
-one Redis read, nothing else (no auth, no metrics, no logs, no rules, no defaults).
+"""``bare_fastapi`` in the serving benchmark: **what a team writes first**, not a ceiling.
+
+A plain ``@app.post`` FastAPI handler with a pydantic body, one redis-py ``HMGET`` of the stored
+features, ONNX feeds built per request and ONNX Runtime (1 thread) — nothing else (no auth, no
+metrics, no logs, no rules, no window features). It pays FastAPI's per-request machinery and
+redis-py's client, which the fraud API's fast path avoids, so it is slower than the product:
+it shows what the straightforward version costs and has no goal. The ceiling of the server
+stack is :mod:`raw_asgi_app`.
 
     python -m ml_model_services.benchmarks.reference_app --port P --model model.onnx \
         --redis-url redis://... --project NAME
-
-It is the practical ceiling of this stack: the fraud API should reach >= 60% of its req/s.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ def build(model_path: str, redis_url: str, project: str) -> FastAPI:
     fields = [redis_field(v, n) for v, n in stored]
     suffix = project.encode()
     # FastAPI's native telemetry is on by default; the fraud API turns it off (unless
-    # OpenTelemetry is configured), so the ceiling must not pay for it either.
+    # OpenTelemetry is configured), so this route must not pay for it either.
     app = FastAPI(
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
     )
