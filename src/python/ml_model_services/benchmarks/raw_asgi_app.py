@@ -12,14 +12,22 @@ the application's own cost; nothing written in Python on this stack can be faste
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 import uvicorn
+
+Message = MutableMapping[str, Any]
 
 BODY = b'{"probability":0.5,"label":"approve"}'
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
 
 
-async def app(scope: dict, receive, send) -> None:  # type: ignore[no-untyped-def]
+async def app(
+    scope: Message,
+    receive: Callable[[], Awaitable[Message]],
+    send: Callable[[Message], Awaitable[None]],
+) -> None:
     """Consume the request body (as an API must), then send the constant response."""
     if scope["type"] == "lifespan":
         while True:
