@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from feature_store_management.benchmarks import reader_comparison
-from feature_store_management.benchmarks.report import render
+from feature_store_management.benchmarks.report import latency_stats, render
 from feature_store_management.data_generation.generator import generate
 from feature_store_management.data_generation.raw_store import load_raw
 from feature_store_management.data_transformation_pipelines.etl import clean_user_demographics
@@ -80,15 +80,6 @@ def drop_redis_project(redis_url: str, project: str) -> int:
         client.close()
 
 
-def percentiles(samples_s: list[float]) -> dict[str, float]:
-    ms = np.array(samples_s) * 1000.0
-    return {
-        "p50_ms": round(float(np.percentile(ms, 50)), 3),
-        "p99_ms": round(float(np.percentile(ms, 99)), 3),
-        "mean_ms": round(float(ms.mean()), 3),
-    }
-
-
 def bench_online(store, refs: list[str], n_users: int, batch: int, calls: int, seed: int):
     rng = np.random.default_rng(seed)
     batches = [
@@ -107,7 +98,7 @@ def bench_online(store, refs: list[str], n_users: int, batch: int, calls: int, s
         found += sum(any(result[n][i] is not None for n in names) for i in range(batch))
     assert rows_out == batch * calls, (rows_out, batch, calls)
     assert found > 0, "empty online store"
-    return percentiles(samples) | {
+    return latency_stats(samples) | {
         "calls": calls,
         "rows_per_call": rows_out / calls,
         "found_per_call": round(found / calls, 2),

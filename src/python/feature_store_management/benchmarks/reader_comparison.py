@@ -26,23 +26,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from feature_store_management.benchmarks.report import latency_stats
 from mlops_common.contracts.features import CHURN
 
 READER_PEX = "src.python.ml_model_services.benchmarks/online-reader-benchmark.pex"
 SPEEDUP_GOAL = 5.0
 VALUES_CHECKED = 200
-
-
-def _stats(samples_s: list[float]) -> dict[str, float]:
-    ms = np.array(samples_s) * 1000.0
-    return {
-        "p50_ms": round(float(np.percentile(ms, 50)), 4),
-        "p99_ms": round(float(np.percentile(ms, 99)), 4),
-        "mean_ms": round(float(ms.mean()), 4),
-        "calls": len(ms),
-    }
 
 
 def sdk_reads(store: Any, ids: list[int], warmup: int = 20) -> tuple[list[float], dict[int, dict]]:
@@ -108,8 +97,10 @@ def compare(
     reader_a = reader_reads(pex, project, first, redis_url, sqlite_path)
     reader_b = reader_reads(pex, project, second, redis_url, sqlite_path)
     sdk_b, _ = sdk_reads(store, second)
-    sdk = _stats(sdk_a + sdk_b)
-    reader = _stats([ms / 1000.0 for ms in reader_a["samples_ms"] + reader_b["samples_ms"]])
+    sdk = latency_stats(sdk_a + sdk_b, digits=4)
+    reader = latency_stats(
+        [ms / 1000.0 for ms in reader_a["samples_ms"] + reader_b["samples_ms"]], digits=4
+    )
     bad = mismatches(sdk_rows, reader_a["values"], reader_a["features"])
     found = sum(any(v is not None for v in r.values()) for r in reader_a["values"].values())
     speedup = sdk["p50_ms"] / reader["p50_ms"]

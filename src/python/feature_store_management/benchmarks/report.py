@@ -7,6 +7,19 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
+
+
+def latency_stats(samples_s: list[float], digits: int = 3) -> dict[str, float]:
+    """p50/p99/mean in milliseconds and the number of calls, for every timing printed."""
+    ms = np.array(samples_s) * 1000.0
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), digits),
+        "p99_ms": round(float(np.percentile(ms, 99)), digits),
+        "mean_ms": round(float(ms.mean()), digits),
+        "calls": len(ms),
+    }
+
 
 def render(results: list[dict], args: argparse.Namespace) -> str:
     """The printed table: every timing with the rows it returned next to it."""
