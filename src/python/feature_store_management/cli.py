@@ -3,6 +3,7 @@
     feature-store-cli data [--users N --transactions N --seed S --days D --as-of ISO]
     feature-store-cli load --table transactions --file raw.parquet
     feature-store-cli transform [--skip-dbt --skip-spark --skip-etl --master URL]
+    feature-store-cli render         # feature_store.yaml only, for `feast plan` (README)
     feature-store-cli apply
     feature-store-cli labels         # label tables for the trainers (after transform)
     feature-store-cli materialize [--end ISO]
@@ -142,6 +143,13 @@ def cmd_apply(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
     return f"repo={settings.repo_dir} project={settings.project}"
 
 
+def cmd_render(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+    from feature_store_management.feature_repo.render import render_repo
+
+    repo = render_repo(settings)
+    return f"config={repo / 'feature_store.yaml'} project={settings.project}"
+
+
 def cmd_materialize(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
     from feature_store_management.feature_repo.store import materialize_incremental
 
@@ -220,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     skew.add_argument("--decisions", required=True, help="JSON from GET /admin/decisions")
     skew.add_argument("--model", required=True, help="registered model name (metric label)")
     skew.add_argument("--textfile", default=None, help="write Prometheus gauges here")
+    add("render", cmd_render, "write feature_store.yaml only (for `feast plan`, see README)")
     add("apply", cmd_apply, "render feature_store.yaml and register definitions")
     for p in (
         add("materialize", cmd_materialize, "incremental load into the online store"),

@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import redirect_stdout
 from datetime import UTC, datetime
 
 from feast import FeatureStore
+from feast.repo_operations import apply_total_with_repo_instance
 
 from feature_store_management import recent_transactions
-from feature_store_management.feature_repo.definitions import build_objects
+from feature_store_management.feature_repo.definitions import build_repo
 from feature_store_management.feature_repo.render import render_repo
 from feature_store_management.settings import FeatureStoreSettings
+from mlops_common.feast_secrets import export_feast_secrets
 from mlops_common.progress import Progress
 
 HISTORY_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def feature_store(settings: FeatureStoreSettings) -> FeatureStore:
-    """The store of the rendered repository (rendering it first)."""
+    """The store of the rendered repository (rendering it first); the passwords the YAML
+    refers to are set in this process's environment from the platform's URLs."""
+    export_feast_secrets(settings.platform.postgres_dsn, settings.platform.redis_url)
     return FeatureStore(repo_path=str(render_repo(settings)))
 
 
 def apply(settings: FeatureStoreSettings) -> FeatureStore:
-    """Register every object; re-applying the same definitions changes nothing."""
+    """Register every object exactly as ``feast apply`` in the feature repo does (same Feast
+    code path: objects no longer defined are deleted, the online tables are recorded as the
+    registry's infrastructure), so a ``feast plan`` afterwards shows no change; re-applying
+    the same definitions changes nothing. Feast's own report goes to stderr (stdout carries
+    the CLI's summary line)."""
     progress = Progress("feast apply")
     store = feature_store(settings)
-    objects = build_objects(settings)
-    store.apply(objects)
-    progress.finish(f"{len(objects)} objects in project '{settings.project}'")
+    repo = build_repo(settings)
+    with redirect_stdout(sys.stderr):
+        # Sources are not validated here, as before: `feast plan` / `feast apply` do.
+        apply_total_with_repo_instance(
+            store, settings.project, store.registry, repo.contents(settings.project), True
+        )
+    progress.finish(f"{len(repo.objects())} objects in project '{settings.project}'")
     return store
 
 

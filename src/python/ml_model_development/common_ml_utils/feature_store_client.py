@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from mlops_common.feast_secrets import export_feast_secrets
+from mlops_common.settings import PlatformSettings
+
 
 class FeatureStoreError(RuntimeError):
     """The feature repo or service could not be used; the message says what to set up."""
@@ -19,13 +22,17 @@ class FeatureStoreError(RuntimeError):
 class FeatureStoreClient:
     """Thin wrapper over ``feast.FeatureStore`` for point-in-time correct training sets."""
 
-    def __init__(self, repo_path: Path) -> None:
+    def __init__(self, repo_path: Path, platform: PlatformSettings | None = None) -> None:
         if not (Path(repo_path) / "feature_store.yaml").exists():
             raise FeatureStoreError(
                 f"no feature_store.yaml under {repo_path}; run the feature store's `feast apply`"
                 " first or set TRAINING_FEATURE_REPO_PATH"
             )
         from feast import FeatureStore  # heavy import: only when a repo exists
+
+        # The rendered feature_store.yaml refers to its passwords as ${VAR}s (feast_secrets).
+        platform = platform if platform is not None else PlatformSettings()
+        export_feast_secrets(platform.postgres_dsn, platform.redis_url)
 
         self.repo_path = Path(repo_path)
         self.store = FeatureStore(repo_path=str(repo_path))
