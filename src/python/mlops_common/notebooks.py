@@ -50,7 +50,7 @@ def _kernel_env(workdir: Path) -> dict[str, str]:
     ):
         env[var] = str(workdir / sub)
     env["JUPYTER_PLATFORM_DIRS"] = "1"
-    env["MPLBACKEND"] = "Agg"
+    env.pop("MPLBACKEND", None)  # the kernel's inline backend puts the plots in the notebook
     return env
 
 

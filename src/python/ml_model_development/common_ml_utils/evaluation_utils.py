@@ -1,19 +1,16 @@
 """Classification metrics and plots logged with every training run and used for promotion.
 
 Metrics are plain floats keyed by stable names so that MLflow runs of different models and
-versions are comparable; plots use matplotlib's Agg backend because training runs headless.
+versions are comparable; plots are drawn on ``matplotlib.figure.Figure`` objects (no pyplot), which render headless
+without switching the process' backend, so a notebook that runs a trainer keeps its inline plots.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import (
     average_precision_score,
@@ -61,15 +58,15 @@ def save_plots(
     y_true = np.asarray(y_true).astype(int)
     paths: list[Path] = []
 
-    def _save(fig: plt.Figure, name: str) -> None:
+    def _save(fig: Figure, name: str) -> None:
         path = out_dir / name
         fig.tight_layout()
         fig.savefig(path, dpi=80)
-        plt.close(fig)
         paths.append(path)
 
     fpr, tpr, _ = roc_curve(y_true, proba)
-    fig, ax = plt.subplots(figsize=(4, 4))
+    fig = Figure(figsize=(4, 4))
+    ax = fig.subplots()
     ax.plot(fpr, tpr, label=f"AUC {roc_auc_score(y_true, proba):.3f}")
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey")
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
@@ -77,20 +74,23 @@ def save_plots(
     _save(fig, "roc_curve.png")
 
     precision, recall, _ = precision_recall_curve(y_true, proba)
-    fig, ax = plt.subplots(figsize=(4, 4))
+    fig = Figure(figsize=(4, 4))
+    ax = fig.subplots()
     ax.plot(recall, precision)
     ax.set(xlabel="recall", ylabel="precision", title="Precision-recall")
     _save(fig, "pr_curve.png")
 
     frac_pos, mean_pred = calibration_curve(y_true, proba, n_bins=10, strategy="quantile")
-    fig, ax = plt.subplots(figsize=(4, 4))
+    fig = Figure(figsize=(4, 4))
+    ax = fig.subplots()
     ax.plot(mean_pred, frac_pos, marker="o")
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey")
     ax.set(xlabel="mean predicted", ylabel="fraction positive", title="Calibration")
     _save(fig, "calibration.png")
 
     cm = confusion_matrix(y_true, (np.asarray(proba) >= threshold).astype(int), labels=[0, 1])
-    fig, ax = plt.subplots(figsize=(3.5, 3.5))
+    fig = Figure(figsize=(3.5, 3.5))
+    ax = fig.subplots()
     ax.imshow(cm, cmap="Blues")
     for (i, j), value in np.ndenumerate(cm):
         ax.text(j, i, str(value), ha="center", va="center")
