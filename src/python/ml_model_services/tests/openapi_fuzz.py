@@ -19,6 +19,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -67,6 +68,8 @@ def fuzz_service(base_url: str, api_key: str, *, max_examples: int) -> FuzzRepor
     report = FuzzReport()
     started = time.perf_counter()
     for result in schema.get_all_operations():
+        if isinstance(result, Err):  # the served schema itself is broken: say where
+            raise AssertionError(f"schemathesis cannot read an operation: {result.err()}")
         operation = result.ok()
         report.operations.append(operation.label)
         modes = [GenerationMode.POSITIVE]

@@ -3,7 +3,7 @@ trainer published under $MLOPS_HOME/models (no registry server needed), end to e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -92,9 +92,11 @@ def test_churn_service_reports_its_embedded_sources(service: Proc) -> None:
     assert metric_value(text, "mlops_predictions_degraded_total") >= 1
 
 
-def test_churn_schemathesis_finds_no_5xx_and_no_schema_violation(service: Proc) -> None:
+def test_churn_schemathesis_finds_no_5xx_and_no_schema_violation(
+    service: Proc, record_property: Callable[[str, object], None]
+) -> None:
     report = fuzz_service(service.url, API_KEY, max_examples=30)
-    print(report.summary())
+    record_property("schemathesis", report.summary())  # in the JUnit report: count and time
     assert report.statuses[200] > 10, report.summary()  # valid requests reached the model
     assert report.examples["negative"] > 20, report.summary()
     too_many = httpx.post(

@@ -63,7 +63,9 @@ def test_the_bodies_sent_are_the_documented_model() -> None:
         parsed = ErrorResponse.model_validate(invalid.json())
         assert parsed.error.code == "invalid_request" and "amount" in parsed.error.reason
         # not even text: FastAPI's undocumented 400 becomes the documented 422
-        garbage = client.post(path, content=b"\xff\x7f", headers={"content-type": "application/json"})
+        garbage = client.post(
+            path, content=b"\xff\x7f", headers={"content-type": "application/json"}
+        )
         assert garbage.status_code == 422
         assert ErrorResponse.model_validate(garbage.json()).error.code == "invalid_request"
     unavailable = client.post("/guarded", json={"amount": 0})
