@@ -7,15 +7,26 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp
 
 from ml_model_services.common_service_libs.error_handlers import install_error_handlers
+from ml_model_services.common_service_libs.error_responses import (
+    use_error_response_for_validation,
+)
 from ml_model_services.common_service_libs.monitoring_middleware import (
     AccessLog,
     ObservabilityMiddleware,
     ServiceMetrics,
     metrics_endpoint,
 )
+
+
+class Readiness(BaseModel):
+    """``/health/ready``'s body, 200 and 503 alike (a probe answer, not an error)."""
+
+    status: str = Field(description="`ready` or `not_ready`.")
+    detail: Any = Field(description="What the service can use: model, feature store...")
 
 
 def create_service_app(
@@ -37,6 +48,7 @@ def create_service_app(
     app = FastAPI(title=service, version=version, **fastapi_kwargs)
     app.state.metrics = metrics or ServiceMetrics(service)
     install_error_handlers(app)
+    use_error_response_for_validation(app)
 
     @app.get("/health/live", tags=["probes"], summary="Liveness: the process answers")
     async def live() -> dict[str, str]:
@@ -46,8 +58,11 @@ def create_service_app(
         "/health/ready",
         tags=["probes"],
         summary="Readiness: a model is loaded (features may be degraded)",
-        responses={503: {"description": "not ready (no model loaded)"}},
-        response_model=None,  # what an unannotated handler had: the annotation is for mypy
+        responses={
+            200: {"model": Readiness, "description": "A model is loaded."},
+            503: {"model": Readiness, "description": "Not ready (no model loaded)."},
+        },
+        response_model=None,  # the annotation is for mypy; `responses` documents the body
     )
     async def ready() -> dict[str, Any] | JSONResponse:  # a JSONResponse on failure
         ok, detail = readiness() if readiness else (True, "ready")

@@ -18,6 +18,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.params import Depends
 
+from ml_model_services.common_service_libs.error_responses import error_responses
+
 
 class DecisionSample:
     def __init__(self, size: int) -> None:
@@ -39,7 +41,7 @@ def decision_routes(sample: DecisionSample, dependencies: list[Depends]) -> APIR
     @router.get(
         "/admin/decisions",
         summary="A random sample of recent decisions (entity, time, model inputs)",
-        responses={401: {"description": "missing/invalid API key"}},
+        responses=error_responses(401, 422),
     )
     async def recent_decisions(
         limit: int = Query(default=500, ge=1, le=10_000),

@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
+# What FastAPI raises (as a 400) when it cannot decode a request body at all.
+FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
 class ServiceError(Exception):
@@ -52,6 +54,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == FASTAPI_BODY_PARSE_ERROR:
+            # A body that is not even text (bad UTF-8): the same 422 as any other JSON that
+            # does not parse, as the fast score path answers it and the schema documents.
+            reason = "body: not valid UTF-8 JSON; send an application/json body"
+            return JSONResponse(error_body("invalid_request", reason), status_code=422)
         code = {
             400: "bad_request",
             401: "unauthorized",

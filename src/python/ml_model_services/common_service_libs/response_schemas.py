@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-MAX_BATCH_SIZE = 256
+# The one batch limit is the setting MLOPS_SERVICE_MAX_BATCH (a 413 with the limit in its
+# reason), not a schema bound: two limits answered the same mistake with 422 or 413.
+BATCH_ITEMS_DESCRIPTION = (
+    "At most MLOPS_SERVICE_MAX_BATCH items (default 256); a larger batch is refused with 413"
+    " `batch_too_large`."
+)
 USER_ID_MAX = 2**62
 
 

@@ -25,6 +25,11 @@ from ml_model_services.common_service_libs.app_factory import create_service_app
 from ml_model_services.common_service_libs.auth import ApiKeyAuth
 from ml_model_services.common_service_libs.decision_sample import DecisionSample, decision_routes
 from ml_model_services.common_service_libs.error_handlers import ServiceError
+from ml_model_services.common_service_libs.error_responses import (
+    batch_limit_description,
+    batch_limit_reason,
+    error_responses,
+)
 from ml_model_services.common_service_libs.fast_path import FastScorePath
 from ml_model_services.common_service_libs.model_handler import ModelHandler
 from ml_model_services.common_service_libs.model_ref import ModelSourceError
@@ -206,9 +211,7 @@ def build_app(
     async def score_batch(request: Request, body: definition.batch_model) -> Response:  # type: ignore[name-defined]
         items = body.items
         if len(items) > max_batch:
-            raise ServiceError(
-                413, "batch_too_large", f"{len(items)} items > the limit of {max_batch}"
-            )
+            raise ServiceError(413, "batch_too_large", batch_limit_reason(len(items), max_batch))
         all_fields = [request_fields(i) for i in items]
         model, results = await layer.score([f[entity_field] for f in all_fields], all_fields)
         version = model.ref.version
@@ -234,10 +237,7 @@ def build_app(
         response_model=definition.response_model,
         tags=["scoring"],
         summary=f"Score one {contract.use_case} request",
-        responses={
-            401: {"description": "missing/invalid API key"},
-            503: {"description": "no model loaded"},
-        },
+        responses=error_responses(401, 413, 422, 503),
     )
     app.add_api_route(
         f"{definition.prefix}/score/batch",
@@ -247,16 +247,20 @@ def build_app(
         response_model=definition.batch_response_model,
         tags=["scoring"],
         summary=f"Score up to {max_batch} {contract.use_case} requests",
-        responses={
-            401: {"description": "missing/invalid API key"},
-            413: {"description": "batch too large"},
-        },
+        description=f"At most {max_batch} items (MLOPS_SERVICE_MAX_BATCH); more is a 413.",
+        responses=error_responses(
+            401, 413, 422, 503, described={413: batch_limit_description(max_batch)}
+        ),
     )
 
     app.include_router(decision_routes(decisions, secured))
 
     @app.get(
-        f"{definition.prefix}/model", dependencies=secured, tags=["model"], summary="Model info"
+        f"{definition.prefix}/model",
+        dependencies=secured,
+        tags=["model"],
+        summary="Model info",
+        responses=error_responses(401),
     )
     async def model_info() -> dict[str, Any]:
         model = handler.current
@@ -281,6 +285,7 @@ def build_app(
         dependencies=secured,
         tags=["admin"],
         summary="Load the alias' current version",
+        responses=error_responses(401, 503),
     )
     async def reload_model() -> dict[str, Any]:
         try:

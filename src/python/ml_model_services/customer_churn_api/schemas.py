@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from ml_model_services.common_service_libs.response_schemas import (
-    MAX_BATCH_SIZE,
+    BATCH_ITEMS_DESCRIPTION,
     USER_ID_MAX,
     ModelSummary,
     PredictionBase,
@@ -28,7 +28,7 @@ class ChurnScoreRequest(BaseModel):
 class ChurnBatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[ChurnScoreRequest] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+    items: list[ChurnScoreRequest] = Field(min_length=1, description=BATCH_ITEMS_DESCRIPTION)
 
 
 class ChurnPrediction(PredictionBase):

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from ml_model_services.common_service_libs.response_schemas import (
-    MAX_BATCH_SIZE,
+    BATCH_ITEMS_DESCRIPTION,
     USER_ID_MAX,
     ModelSummary,
     PredictionBase,
@@ -86,7 +86,7 @@ class FraudScoreRequest(_Strict):
 
 
 class FraudBatchRequest(_Strict):
-    items: list[FraudScoreRequest] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
+    items: list[FraudScoreRequest] = Field(min_length=1, description=BATCH_ITEMS_DESCRIPTION)
 
 
 class FraudPrediction(PredictionBase):

@@ -7,18 +7,13 @@ resolve has neither MLflow nor Feast): ``serving-fixture`` (training) and ``onli
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import random
-import re
 import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -198,134 +193,3 @@ def metric_value(text: str, name: str, **labels: str) -> float:
         if all(f'{k}="{v}"' in head for k, v in labels.items()):
             total += float(value)
     return total
-
-
-# --- a small OpenAPI fuzzer (seeded, schema-driven) --------------------------------------
-
-STRINGS = [
-    "",
-    "DE",
-    "US",
-    "grocery",
-    "gambling",
-    "t-1",
-    "x" * 65,
-    "ÖÄ€",
-    "\x00",
-    "12",
-    " ",
-    "a" * 5000,
-]
-NUMBERS = [
-    0,
-    1,
-    -1,
-    0.5,
-    1e308,
-    -1e308,
-    2**31,
-    2**63,
-    2**64,
-    -(2**63) - 1,
-    10_000_001,
-    23,
-    24,
-    1e-300,
-]
-VALID_STRINGS = ["DE", "FR", "BR", "grocery", "travel", "gambling", "t-1", "abc_1", "x9"]
-JUNK = [None, True, False, [], {}, "NaN", [1, 2], {"a": 1}, 3.5, "1e999", -0.0]
-
-
-def _resolve(schema: dict, components: dict) -> dict:
-    while "$ref" in schema:
-        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
-
-
-def generate(schema: dict, components: dict, rng: random.Random, depth: int = 0) -> Any:
-    """A random instance that is often valid and often slightly wrong."""
-    schema = _resolve(schema, components)
-    if rng.random() < 0.08:
-        return rng.choice(JUNK)
-    if "anyOf" in schema or "oneOf" in schema:
-        return generate(rng.choice(schema.get("anyOf") or schema["oneOf"]), components, rng, depth)
-    kind = schema.get("type")
-    if kind == "object" or "properties" in schema:
-        out = {}
-        required = set(schema.get("required", ()))
-        for key, sub in schema.get("properties", {}).items():
-            if key in required and rng.random() < 0.93 or rng.random() < 0.5:
-                out[key] = generate(sub, components, rng, depth + 1)
-        if rng.random() < 0.1:
-            out[rng.choice(["extra", "__proto__", "user", "AMOUNT"])] = rng.choice(JUNK)
-        return out
-    if kind == "array":
-        hi = schema.get("maxItems", 5)
-        n = rng.choice([0, 1, 2, 3, hi, hi + 1]) if depth < 3 else rng.choice([0, 1])
-        return [generate(schema.get("items", {}), components, rng, depth + 1) for _ in range(n)]
-    valid = rng.random() < 0.75  # mostly valid leaves, so requests also reach the model
-    if kind == "string" and schema.get("format") == "date-time" and valid:
-        moment = datetime.now(UTC) - timedelta(seconds=rng.randint(0, 3600))
-        return moment.isoformat()
-    if kind == "string":
-        pattern = schema.get("pattern")
-        pool = [*STRINGS, *VALID_STRINGS]
-        if valid:
-            pool = [
-                x
-                for x in VALID_STRINGS
-                if (pattern is None or re.fullmatch(pattern, x))
-                and len(x) <= schema.get("maxLength", 10**6)
-            ] or pool
-        return rng.choice(pool)
-    if kind == "integer":
-        lo, hi = schema.get("minimum", -(2**31)), schema.get("maximum", 2**31)
-        if valid:
-            return rng.choice([lo, hi, rng.randint(lo, min(hi, lo + 100)), rng.randint(lo, hi)])
-        return rng.choice([lo - 1, hi + 1, *NUMBERS])
-    if kind == "number":
-        lo, hi = schema.get("minimum", -1e6), schema.get("maximum", 1e6)
-        if valid:
-            return rng.choice(
-                [lo, hi, rng.uniform(lo, hi), round(rng.uniform(lo, min(hi, 500.0)), 2)]
-            )
-        return rng.choice([lo - 1, hi + 1, *NUMBERS])
-    if kind == "boolean":
-        return rng.choice([True, False])
-    return rng.choice(JUNK)
-
-
-RAW_BODIES = [
-    b"",
-    b"{",
-    b"null",
-    b"[]",
-    b'{"user_id": NaN}',
-    b'{"amount": Infinity}',
-    b"[" * 20000 + b"]" * 20000,
-    b'{"user_id": 1' + b", " * 1000,
-    '{"user_id": "\udcff"}'.encode("utf-8", "surrogatepass"),
-    b"\xff\xfe\x00",
-]
-
-
-def fuzz_cases(
-    openapi: dict, rng: random.Random, per_operation: int
-) -> Iterator[tuple[str, str, bytes]]:
-    components = openapi.get("components", {}).get("schemas", {})
-    for path, ops in openapi["paths"].items():
-        for method, op in ops.items():
-            body_schema = (
-                op.get("requestBody", {})
-                .get("content", {})
-                .get("application/json", {})
-                .get("schema")
-            )
-            for _ in range(per_operation if body_schema else 3):
-                if body_schema is None:
-                    yield method.upper(), path, b""
-                elif rng.random() < 0.1:
-                    yield method.upper(), path, rng.choice(RAW_BODIES)
-                else:
-                    body = generate(body_schema, components, rng)
-                    yield method.upper(), path, json.dumps(body, allow_nan=True).encode()

@@ -3,13 +3,14 @@ trainer published under $MLOPS_HOME/models (no registry server needed), end to e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from ml_model_services.tests.conftest import native_scores
+from ml_model_services.tests.openapi_fuzz import fuzz_service
 from ml_model_services.tests.support import API_KEY, Proc, metric_value, same_value, start_service
 from mlops_common.contracts.features import CHURN
 from mlops_common.label_engine import bundled_rules_path, load_rules
@@ -89,3 +90,19 @@ def test_churn_service_reports_its_embedded_sources(service: Proc) -> None:
     text = httpx.get(f"{service.url}/metrics", timeout=5).text
     assert metric_value(text, "mlops_model_info", service="customer-churn-api", version="1") == 1
     assert metric_value(text, "mlops_predictions_degraded_total") >= 1
+
+
+def test_churn_schemathesis_finds_no_5xx_and_no_schema_violation(
+    service: Proc, record_property: Callable[[str, object], None]
+) -> None:
+    report = fuzz_service(service.url, API_KEY, max_examples=30)
+    record_property("schemathesis", report.summary())  # in the JUnit report: count and time
+    assert report.statuses[200] > 10, report.summary()  # valid requests reached the model
+    assert report.examples["negative"] > 20, report.summary()
+    too_many = httpx.post(
+        f"{service.url}/v1/churn/score/batch",
+        json={"items": [{"user_id": 2}] * 257},
+        headers=HEADERS,
+        timeout=10,
+    )
+    assert too_many.status_code == 413 and too_many.json()["error"]["code"] == "batch_too_large"
