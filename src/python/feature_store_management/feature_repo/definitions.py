@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from feast.feast_object import FeastObject
+
 from feature_store_management.feature_repo import entities
 from feature_store_management.feature_repo.feature_services import (
     customer_churn_v1,
@@ -16,7 +18,7 @@ from feature_store_management.feature_repo.feature_views import (
 from feature_store_management.settings import FeatureStoreSettings
 
 
-def build_objects(settings: FeatureStoreSettings) -> list[object]:
+def build_objects(settings: FeatureStoreSettings) -> list[FeastObject]:
     views = {
         user_transaction_aggregates.NAME: user_transaction_aggregates.build(settings),
         user_profile.NAME: user_profile.build(settings),
