@@ -26,13 +26,15 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from feature_store_management.settings import FeatureStoreSettings
 from mlops_common.progress import Progress
 
 
 def _settings(args: argparse.Namespace) -> FeatureStoreSettings:
-    overrides: dict[str, object] = {}
+    # Each field has its own type and pydantic validates them: the values are Any here.
+    overrides: dict[str, Any] = {}
     for key in ("n_users", "n_transactions", "seed", "days", "as_of"):
         value = getattr(args, key, None)
         if value is not None:

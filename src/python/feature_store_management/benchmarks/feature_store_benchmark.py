@@ -253,7 +253,10 @@ def main(argv: list[str] | None = None) -> int:
             spark.stop()
 
     print(render(results, args))
-    figures = {"benchmark": "feature_store", "args": vars(args) | {"dist": str(args.dist)}}
+    figures: dict[str, object] = {
+        "benchmark": "feature_store",
+        "args": vars(args) | {"dist": str(args.dist)},
+    }
     figures |= {"results": results, "load_average": list(os.getloadavg())}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Protocol, cast
+
+# redis-py annotates the sync and asyncio clients' results alike as `Awaitable[Any] | Any`;
+# the sync client used here returns the value itself, so these casts only narrow.
+_StreamReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
 
 
 class StreamSource(Protocol):
@@ -51,8 +55,11 @@ class RedisStreamSource:
         return batch
 
     def _read(self, start: str, count: int, block_ms: int | None) -> list[tuple[str, dict]]:
-        response = self.client.xreadgroup(
-            self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
+        response = cast(
+            "_StreamReply | None",
+            self.client.xreadgroup(
+                self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
+            ),
         )
         out = []
         for _stream, messages in response or []:
@@ -65,7 +72,8 @@ class RedisStreamSource:
             self.client.xack(self.stream, self.group, *message_ids)
 
     def pending(self) -> int:
-        return int(self.client.xpending(self.stream, self.group)["pending"])
+        summary = cast("dict[str, object]", self.client.xpending(self.stream, self.group))
+        return int(cast(int, summary["pending"]))
 
     def close(self) -> None:
         self.client.close()
@@ -78,7 +86,7 @@ def publish_redis(redis_url: str, stream: str, events: Iterable[dict]) -> list[s
     client = redis.Redis.from_url(redis_url)
     try:
         return [
-            client.xadd(stream, {"event": json.dumps(event, default=str)}).decode()
+            cast(bytes, client.xadd(stream, {"event": json.dumps(event, default=str)})).decode()
             for event in events
         ]
     finally:

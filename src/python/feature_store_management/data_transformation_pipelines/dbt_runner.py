@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sized
 from importlib import resources
 from pathlib import Path
 
@@ -108,7 +109,8 @@ def run_dbt(settings: FeatureStoreSettings, commands: tuple[str, ...] = ("run", 
                 f"{' (' + str(result.exception) + ')' if result.exception else ''}; "
                 f"see {project / 'logs' / 'dbt.log'}"
             )
-        count = len(result.result) if result.result is not None else 0
+        # run/seed/build return a RunExecutionResult (sized); other commands other results
+        count = len(result.result) if isinstance(result.result, Sized) else 0
         progress.finish(f"{count} node(s) ok")
     return project
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from feast import Entity, FeatureService, FeatureView, OnDemandFeatureView, Project, RequestSource
 from feast.data_source import DataSource
+from feast.feast_object import FeastObject
 from feast.feature_view import DUMMY_ENTITY
 from feast.repo_contents import RepoContents
 
@@ -40,7 +41,7 @@ class RepoObjects:
     request_source: RequestSource
     services: dict[str, FeatureService]
 
-    def objects(self) -> list[object]:
+    def objects(self) -> list[FeastObject]:
         return [*self.entities, *self.views.values(), self.on_demand, *self.services.values()]
 
     def contents(self, project: str) -> RepoContents:
@@ -82,6 +83,6 @@ def build_repo(settings: FeatureStoreSettings) -> RepoObjects:
     )
 
 
-def build_objects(settings: FeatureStoreSettings) -> list[object]:
+def build_objects(settings: FeatureStoreSettings) -> list[FeastObject]:
     """What ``FeatureStore.apply`` registers for ``settings`` (sources come with the views)."""
     return build_repo(settings).objects()

@@ -54,8 +54,8 @@ def _feature_kinds(store: FeatureStore, refs: list[str]) -> dict[str, str]:
         schemas[view.name] = {f.name: f.dtype for f in view.features}
     kinds = {}
     for ref in refs:
-        view, name = ref.split(":", 1)
-        dtype = schemas[view][name]
+        view_name, name = ref.split(":", 1)
+        dtype = schemas[view_name][name]
         is_string = isinstance(dtype, PrimitiveFeastType) and dtype.name in ("STRING", "BYTES")
         kinds[name] = "string" if is_string else "numeric"
     return kinds

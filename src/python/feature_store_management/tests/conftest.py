@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,9 +19,9 @@ from mlops_common.settings import PlatformSettings, Profile
 def make_settings(tmp_path: Path) -> SettingsFactory:
     """``make_settings(profile, **overrides)``: isolated home, schemas and Feast project."""
 
-    def make(profile: Profile = Profile.EMBEDDED, **overrides: object) -> FeatureStoreSettings:
+    def make(profile: Profile = Profile.EMBEDDED, **overrides: Any) -> FeatureStoreSettings:
         suffix = uuid.uuid4().hex[:10]
-        values: dict[str, object] = {
+        values: dict[str, Any] = {
             "platform": PlatformSettings(
                 profile=profile,
                 home=tmp_path / f"home_{profile.value}",

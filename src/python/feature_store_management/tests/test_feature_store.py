@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -730,7 +731,8 @@ def stored_recent_ids(settings: FeatureStoreSettings, user: int) -> list[int]:
 
         client = redis.Redis.from_url(REDIS_URL)
         try:
-            members = client.zrange(events_key(settings.project, user), 0, -1)
+            # the sync client returns the list (redis-py annotates `Awaitable | list`)
+            members = cast(list[bytes], client.zrange(events_key(settings.project, user), 0, -1))
         finally:
             client.close()
         return sorted(int(transaction_id_of(m)) for m in members)

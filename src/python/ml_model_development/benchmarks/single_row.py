@@ -27,7 +27,7 @@ import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -113,8 +113,11 @@ class RowResult:
         return self.speedup >= ROW_SPEEDUP_GOAL
 
 
+T = TypeVar("T")
+
+
 def _timed_blocks(
-    sides: dict[str, Callable[[dict[str, Any]], object]], rows: list[dict[str, Any]], blocks: int
+    sides: dict[str, Callable[[T], object]], rows: list[T], blocks: int
 ) -> dict[str, tuple[float, float]]:
     """p50/p99 µs per side; sides alternate in ``blocks`` blocks of ``len(rows)/blocks`` calls."""
     samples: dict[str, list[float]] = {name: [] for name in sides}
@@ -219,7 +222,7 @@ def _parts(
             "booster_predict_proba": lambda i: model.predict_proba(encoded[i]),
             "booster_core_call": lambda i: core(encoded[i]),
         },
-        index,  # type: ignore[arg-type]
+        index,
         4,
     )
     return {name: p50 for name, (p50, _) in (by_row | by_index).items()}

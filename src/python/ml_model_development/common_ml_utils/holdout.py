@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, fields
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,11 @@ class HoldoutError(ConfigError):
 
 def iso(moment: pd.Timestamp | None) -> str | None:
     """ISO-8601 in UTC (``2026-01-22T00:00:00+00:00``), the format of every time tag."""
-    return None if moment is None else pd.Timestamp(moment).tz_convert("UTC").isoformat()
+    return None if moment is None else _iso_utc(moment)
+
+
+def _iso_utc(moment: pd.Timestamp) -> str:
+    return str(pd.Timestamp(moment).tz_convert("UTC").isoformat())
 
 
 def _time(value: str | None) -> pd.Timestamp | None:
@@ -92,17 +97,18 @@ class HoldoutRecord:
 
     def tags(self) -> dict[str, str]:
         """Non-empty fields as strings, times in ISO-8601 UTC (MLflow tags are strings)."""
-        out = {}
+        out: dict[str, str] = {}
         for key, value in asdict(self).items():
             if value is not None:
-                out[key] = iso(value) if isinstance(value, pd.Timestamp) else str(value)
+                out[key] = _iso_utc(value) if isinstance(value, pd.Timestamp) else str(value)
         return out
 
     @classmethod
     def from_tags(cls, tags: dict[str, str]) -> HoldoutRecord:
         """Read a version's tags back; absent tags stay ``None`` (legacy versions)."""
         kinds = {"float": float, "int": int, "str": str}
-        values: dict[str, object] = {}
+        # parsed per field type (Timestamp, float, int, str): Any, checked by the dataclass' use
+        values: dict[str, Any] = {}
         for f in fields(cls):
             raw = tags.get(f.name)
             if raw in (None, ""):
@@ -154,7 +160,7 @@ class HoldoutRecord:
 class Split:
     train: pd.DataFrame
     holdout: pd.DataFrame
-    record: HoldoutRecord | None = None
+    record: HoldoutRecord
 
 
 def require_both_classes(rows: pd.DataFrame, label: str, what: str, fix: str) -> None:
@@ -171,11 +177,22 @@ def _span(frame: pd.DataFrame) -> str:
     return f"the data spans {days:.1f} days ({iso(ts.min())} to {iso(ts.max())})"
 
 
+class _StrategyFields(TypedDict, total=False):
+    """The :class:`HoldoutRecord` fields only one strategy sets."""
+
+    holdout_days: float
+    holdout_entity_key: str
+    holdout_entity_share: float
+    holdout_entity_rule: str
+    holdout_test_size: float
+    holdout_random_seed: int
+
+
 def split_frame(frame: pd.DataFrame, settings: TrainingSettings, contract: ModelContract) -> Split:
     """Split by ``settings.holdout_strategy``; deterministic, and stable across runs."""
     label, strategy = contract.label, settings.holdout_strategy
     ts = frame[TIMESTAMP]
-    extra: dict[str, object] = {}
+    extra: _StrategyFields = {}
     if strategy == "out_of_time":
         cutoff = ts.max() - pd.Timedelta(days=settings.holdout_days)
         held = ts > cutoff
@@ -187,7 +204,8 @@ def split_frame(frame: pd.DataFrame, settings: TrainingSettings, contract: Model
     elif strategy == "entity":
         key, share = contract.entity_join_key, settings.holdout_entity_share
         held = pd.Series(entity_bucket(frame[key]) < share, index=frame.index)
-        extra |= {"holdout_entity_key": key, "holdout_entity_share": share}
+        extra["holdout_entity_key"] = key
+        extra["holdout_entity_share"] = share
         extra["holdout_entity_rule"] = ENTITY_RULE.format(key=key, share=share)
         users = frame.loc[held, key].nunique()
         fix = (
@@ -202,7 +220,7 @@ def split_frame(frame: pd.DataFrame, settings: TrainingSettings, contract: Model
             stratify=frame[label],
         )
         held = pd.Series(frame.index.isin(index), index=frame.index)
-        extra |= {"holdout_test_size": settings.test_size}
+        extra["holdout_test_size"] = settings.test_size
         extra["holdout_random_seed"] = settings.random_seed
         fix = "change TRAINING_TEST_SIZE or use more data"
     train, holdout = frame[~held], frame[held]

@@ -159,14 +159,13 @@ def evaluate_and_promote(trainer: BaseModelTrainer) -> PromotionDecision:
     trainer.say(f"promotion window: {window.summary()}")
     x, y = trainer.features(window.rows), trainer.labels(window.rows)
 
-    def score(alias: str) -> float | None:
-        if not window.usable:
-            return None
+    def score(alias: str) -> float:
         model = mlflow.sklearn.load_model(f"models:/{name}@{alias}")
         proba = model.predict_proba(x)[:, 1]
         return classification_metrics(y, proba, trainer.settings.decision_threshold)[metric]
 
-    challenger_score = score(c.challenger_alias)
+    # No usable rows: no score for either side (the champion is then kept, below).
+    challenger_score = score(c.challenger_alias) if window.usable else None
     shown = "n/a" if challenger_score is None else f"{challenger_score:.4f}"
     trainer.say(f"challenger v{challenger.version} {metric}={shown}")
     champion_score = None

@@ -97,7 +97,7 @@ def choose_window(
             False,
         )
     both = mine & theirs
-    strategies = {challenger.holdout_strategy, champion.holdout_strategy}
+    strategies = {challenger.holdout_strategy or "", champion.holdout_strategy or ""}
     latest = _latest(challenger, champion)
     parts = f"challenger: {challenger.describe()}; champion: {champion.describe()}"
     if strategies == {"out_of_time"}:

@@ -9,7 +9,7 @@ subclasses :class:`TrainingSettings` and narrows ``hyperparameters`` to its own 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import SettingsConfigDict
@@ -104,8 +104,11 @@ class TrainingSettings(MlopsBaseSettings):
 S = TypeVar("S", bound=TrainingSettings)
 
 
-def load_settings(cls: type[S], **overrides: object) -> S:
-    """Build settings from env/.env, turning pydantic's error into one readable message."""
+def load_settings(cls: type[S], **overrides: Any) -> S:
+    """Build settings from env/.env, turning pydantic's error into one readable message.
+
+    ``overrides`` are field values of different types that pydantic validates: Any, not object.
+    """
     try:
         return cls(**overrides)
     except ValidationError as exc:

@@ -24,6 +24,7 @@ from feast import (
     RequestSource,
     ValueType,
 )
+from feast.feast_object import FeastObject
 from feast.on_demand_feature_view import on_demand_feature_view
 from feast.types import Float64, Int64, String
 
@@ -193,7 +194,7 @@ def grow_by_a_day(root: Path, new_users: int = 40, seed: int = 11) -> None:
     pd.concat([moved, fresh], ignore_index=True).to_parquet(churn_path, index=False)
 
 
-def _definitions(data: Path) -> list[object]:
+def _definitions(data: Path) -> list[FeastObject]:
     user = Entity(name=USER_ENTITY, join_keys=[USER_JOIN_KEY], value_type=ValueType.INT64)
     ttl = timedelta(days=3650)
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from mlops_common.contracts.features import MODEL_CONTRACTS, USE_CASE_BY_SHORT_NAME
 
-SMALL = {
+SMALL: dict[str, list[dict[str, float]]] = {
     "fraud": [
         {"n_estimators": 30, "max_depth": 3, "n_jobs": 1},
         {"n_estimators": 8, "max_depth": 2, "learning_rate": 0.3, "n_jobs": 1},

@@ -10,7 +10,10 @@ def test_identical_rows_have_no_mismatch_and_nan_equals_nan() -> None:
 
 
 def test_a_different_value_or_a_missing_entity_is_reported_by_name() -> None:
-    sdk = {3: {"age": 41, "plan": "basic"}, 4: {"age": 20, "plan": None}}
+    sdk: dict[int, dict[str, object]] = {
+        3: {"age": 41, "plan": "basic"},
+        4: {"age": 20, "plan": None},
+    }
     reader = {"3": {"age": 41.5, "plan": "basic"}}
     assert rc.mismatches(sdk, reader, ["age", "plan"]) == [
         "3.age: sdk 41 reader 41.5",

@@ -10,6 +10,9 @@ another resolve.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from types import FunctionType
+from typing import Any
 
 from feast import FeatureView, Field, OnDemandFeatureView
 
@@ -23,6 +26,16 @@ NAME = "fraud_on_demand_features"
 
 UDF_SOURCE = inspect.getsource(fraud_request_features)
 fraud_request_features.__module__ = "__main__"
+
+
+def _plain_function(fn: Callable[..., Any]) -> FunctionType:
+    """Feast takes a plain function (which dill ships by value), not any callable."""
+    if not isinstance(fn, FunctionType):
+        raise TypeError(f"{fn!r} must be a plain function for Feast's on-demand view")
+    return fn
+
+
+_UDF = _plain_function(fraud_request_features)
 
 
 def build(aggregates: FeatureView, profile: FeatureView) -> OnDemandFeatureView:
@@ -41,6 +54,6 @@ def build(aggregates: FeatureView, profile: FeatureView) -> OnDemandFeatureView:
         schema=schema,
         mode="pandas",
         description="Request-time fraud features.",
-        udf=fraud_request_features,
+        udf=_UDF,
         udf_string=UDF_SOURCE,
     )

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml_model_development.benchmarks import single_row
+from ml_model_development.benchmarks import single_row, synthetic_data
 from ml_model_development.benchmarks import training_benchmark as tb
 from ml_model_development.common_ml_utils import batch_scoring
 from ml_model_development.common_ml_utils.data_schemas.training_data_contract import (
@@ -21,11 +21,11 @@ from mlops_common.contracts.features import CHURN, FRAUD
 
 @pytest.mark.parametrize("contract", [FRAUD, CHURN], ids=lambda c: c.use_case)
 def test_synthetic_frame_satisfies_the_contract(contract) -> None:
-    frame = tb.synthetic_frame(contract, 500, seed=1, positive_rate=0.2)
+    frame = synthetic_data.synthetic_frame(contract, 500, seed=1, positive_rate=0.2)
     assert TrainingDataContract(contract=contract).problems(frame) == []
     assert 0.1 < frame[contract.label].mean() < 0.3
     assert frame[contract.numeric].isna().any().all()  # missing values, like production
-    assert tb.synthetic_frame(contract, 500, seed=1, positive_rate=0.2).equals(frame)
+    assert synthetic_data.synthetic_frame(contract, 500, seed=1, positive_rate=0.2).equals(frame)
 
 
 @pytest.mark.parametrize("contract", [FRAUD, CHURN], ids=lambda c: c.use_case)
@@ -35,7 +35,7 @@ def test_row_encoder_equals_the_fitted_transform_and_feeds_match_the_signature(c
         prepare_frame,
     )
 
-    frame = prepare_frame(tb.synthetic_frame(contract, 300, seed=2), contract)
+    frame = prepare_frame(synthetic_data.synthetic_frame(contract, 300, seed=2), contract)
     transformer = one_hot_transformer(contract).fit(frame)
     rows = frame.to_dict("records")
     unseen = dict(rows[0]) | {name: "never-seen" for name in contract.categorical}
@@ -79,6 +79,7 @@ def test_benchmark_runs_end_to_end_on_a_tiny_size(
         # the bare baseline trains the same model: same matrix, same hyperparameters
         assert r.bare_vs_platform_max_abs_diff < 1e-6
         sr = r.single_row
+        assert sr is not None
         assert set(sr.us) == set(single_row.SIDES) and sr.threads == 1
         assert all(0 < p50 <= p99 for p50, p99 in sr.us.values())
         assert {"onnx_feeds", "onnx_run", "booster_encode", "booster_predict_proba"} <= set(
@@ -107,12 +108,13 @@ def test_benchmark_runs_end_to_end_on_a_tiny_size(
             "training_overhead_ratio",
         ):
             assert model[name] > 0, name
+        assert r.single_row is not None
         assert model["onnx_row_us"] == round(r.single_row.us["onnx"][0], 1)
         assert model["onnx_vs_booster_goal_met"] == (model["onnx_vs_booster_speedup"] >= 10.0)
     # the goal is the booster on the same row; the Pipeline is information only
     assert "ONNX vs booster (goal >=10x)" in captured.out
     assert "ONNX vs Pipeline (info, no goal)" in captured.out
-    missed = [r.model for r in results if not r.single_row.goal_met]
+    missed = [r.model for r in results if r.single_row is not None and not r.single_row.goal_met]
     for model in missed:
         assert f"{model}: MISSED" in captured.out
 
@@ -121,7 +123,7 @@ def test_a_failing_model_is_reported_and_the_run_exits_nonzero(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def refuse(kind: str, *args, **kwargs):
-        raise tb.single_row.np.linalg.LinAlgError(f"{kind} export refused")
+        raise np.linalg.LinAlgError(f"{kind} export refused")
 
     monkeypatch.setattr(tb, "benchmark_model", refuse)
     out_json = tmp_path / "bench.json"

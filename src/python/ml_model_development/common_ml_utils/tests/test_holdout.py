@@ -103,6 +103,7 @@ def test_window_after_both_cutoffs_and_legacy_champion() -> None:
     new = split_frame(data, FraudTrainingSettings(), FRAUD).record
     window = choose_window(data, FRAUD.label, new, old, "1")
     assert window.honest and window.rule == "out_of_time"
+    assert old.data_cutoff is not None and new.data_cutoff is not None
     assert window.rows["event_timestamp"].min() > max(old.data_cutoff, new.data_cutoff)
     legacy = choose_window(data, FRAUD.label, new, HoldoutRecord(), "1")
     assert not legacy.honest and "no data_cutoff tag" in legacy.description

@@ -30,6 +30,7 @@ def test_churn_end_to_end(platform, mlops_home: Path) -> None:
     bad = trainer(platform, n_estimators=1, num_leaves=2, learning_rate=0.01).run()
     decision = promote(trainer(platform, margin=0.05))
     assert not decision.promoted and decision.challenger_version == bad.model_version
+    assert decision.challenger_score is not None and decision.champion_score is not None
     assert decision.challenger_score < decision.champion_score + 0.05
     # judged on the stable entity holdout: users neither model trained on
     assert decision.window_rule == "entity" and decision.window_rows > 50

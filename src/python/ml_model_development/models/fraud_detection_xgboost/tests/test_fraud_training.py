@@ -61,6 +61,7 @@ def test_train_register_promote_both_ways(platform, mlops_home: Path) -> None:
     assert strong.metrics["roc_auc"] > weak.metrics["roc_auc"]
     won = promote(trainer(platform, STRONG))
     assert won.promoted and won.champion_version == weak.model_version
+    assert won.challenger_score is not None and won.champion_score is not None
     assert won.challenger_score > won.champion_score
 
     worse = trainer(platform, WEAK).run()
