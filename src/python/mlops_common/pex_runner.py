@@ -9,9 +9,11 @@ is pinned by the deployed DAG bundle, so a DAG always runs the code version it w
 from __future__ import annotations
 
 import collections
+import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -82,3 +84,57 @@ def run_pex_status(
 def run_pex(pex: Path, args: Sequence[str], **kwargs: Any) -> list[str]:
     """Run ``pex`` with ``args``; stream and return its output lines (non-zero exit raises)."""
     return run_pex_status(pex, args, **kwargs)[1]
+
+
+def run_pex_json(
+    pex: Path,
+    args: Sequence[str],
+    *,
+    ok_codes: Sequence[int] = (0,),
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    log: Callable[[str], None] = print,
+    tail_lines: int = 30,
+) -> tuple[int, dict[str, Any]]:
+    """Run a component CLI that keeps the CLI contract; return ``(exit code, JSON result)``.
+
+    Its stderr (progress, logs) streams to ``log``; its stdout must be exactly one JSON object
+    (``mlops_common.cli_contract``), read with ``json.loads`` — never matched as text.
+    """
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env.setdefault("PEX_ROOT", str(Path(full_env.get("MLOPS_HOME", "var/mlops")) / "pex_root"))
+    cmd = [sys.executable, str(pex), *args]
+    log(f"running: {' '.join(cmd[1:])}")
+    tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
+
+    def pump(stream: Any) -> None:
+        for raw in stream:
+            line = raw.rstrip("\n")
+            log(line)
+            tail.append(line)
+
+    with subprocess.Popen(
+        cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        reader = threading.Thread(target=pump, args=(proc.stderr,), daemon=True)
+        reader.start()
+        stdout = proc.stdout.read()
+        code = proc.wait()
+        reader.join()
+    if code not in ok_codes:
+        raise PexTaskError(
+            f"{pex.name} {' '.join(args)} exited with {code}; last output:\n" + "\n".join(tail)
+        )
+    try:
+        result = json.loads(stdout)
+    except json.JSONDecodeError:
+        result = None
+    if not isinstance(result, dict):
+        raise PexTaskError(
+            f"{pex.name} {' '.join(args)} broke the CLI contract: stdout is not one JSON object "
+            f"(got {stdout[:200]!r}); fix the component so progress goes to stderr"
+        )
+    log(f"result: {json.dumps(result, default=str)[:500]}")
+    return code, result
