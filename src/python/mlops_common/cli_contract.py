@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -55,10 +56,21 @@ def add_version(parser: argparse.ArgumentParser) -> None:
         parser.epilog = CONTRACT_HELP
 
 
+def _strict(value: Any) -> Any:
+    """NaN/inf become null: Python's json writes ``NaN``, which ``jq`` and most parsers reject."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    return value
+
+
 def emit(result: Result, stream: Any = None) -> None:
-    """Write ``result`` as one JSON line (paths and dates as strings)."""
+    """Write ``result`` as one line of strict JSON (paths and dates as strings)."""
     out = stream if stream is not None else sys.stdout
-    out.write(json.dumps(dict(result), default=str) + "\n")
+    out.write(json.dumps(_strict(result), default=str, allow_nan=False) + "\n")
     out.flush()
 
 

@@ -23,7 +23,7 @@ from mlops_common.cli_contract import (
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="demo")
-    parser.add_argument("what", choices=["ok", "noisy", "user-error", "flag", "bug"])
+    parser.add_argument("what", choices=["ok", "noisy", "user-error", "flag", "bug", "nan"])
     return parser
 
 
@@ -35,6 +35,8 @@ def _command(args: argparse.Namespace) -> dict[str, Any]:
         raise UserError("input.csv does not exist: pass a CSV path")
     if args.what == "bug":
         raise ZeroDivisionError("a bug keeps its traceback")
+    if args.what == "nan":
+        return {"share": float("nan"), "nested": [{"ratio": float("inf")}]}
     return {"what": args.what, "flagged": args.what == "flag", "output": "/tmp/x"}
 
 
@@ -83,3 +85,10 @@ def test_version_and_help(capfd: pytest.CaptureFixture[str]) -> None:
     assert json.loads(capfd.readouterr().out) == {"prog": "demo", "version": __version__}
     assert run_cli(_parser(), _command, ["--help"]) == EXIT_OK
     assert "CLI contract" in capfd.readouterr().out
+
+
+def test_nan_becomes_null_so_strict_parsers_accept_it(capfd: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(_parser(), _command, ["nan"]) == EXIT_OK
+    out = capfd.readouterr().out
+    assert "NaN" not in out and "Infinity" not in out
+    assert json.loads(out) == {"share": None, "nested": [{"ratio": None}]}
