@@ -123,10 +123,11 @@ def run_cli(
             emit({"error": {"code": "usage", "reason": reason}})
             return EXIT_USAGE
         return EXIT_OK
+    caught: tuple[type[BaseException], ...] = (UserError, *user_errors)
     try:
         with stdout_to_stderr():
             result = command(args)
-    except (UserError, *user_errors) as exc:
+    except caught as exc:
         reason = str(exc).strip() or type(exc).__name__
         eprint(f"{prog}: error: {reason}")
         emit({"error": {"code": type(exc).__name__, "reason": reason}})
