@@ -35,6 +35,25 @@ def locate_pex(pex_dir: Path, name: str) -> Path:
     )
 
 
+def _command(
+    pex: Path, args: Sequence[str], env: dict[str, str] | None, log: Callable[[str], None]
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of a PEX run (logged as ``running: ...``)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    # Unpack into a shared cache, not ~/.pex, unless the deployment chose a place.
+    full_env.setdefault("PEX_ROOT", str(Path(full_env.get("MLOPS_HOME", "var/mlops")) / "pex_root"))
+    cmd = [sys.executable, str(pex), *args]
+    log(f"running: {' '.join(cmd[1:])}")
+    return cmd, full_env
+
+
+def _failed(pex: Path, args: Sequence[str], code: int, tail: Sequence[str]) -> PexTaskError:
+    return PexTaskError(
+        f"{pex.name} {' '.join(args)} exited with {code}; last output:\n" + "\n".join(tail)
+    )
+
+
 def run_pex_status(
     pex: Path,
     args: Sequence[str],
@@ -50,12 +69,7 @@ def run_pex_status(
     Exit codes outside ``ok_codes`` raise :class:`PexTaskError`; components use extra codes
     for outcomes a caller branches on (e.g. ``monitoring-cli`` exits 3 when drift is flagged).
     """
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    # Unpack into a shared cache, not ~/.pex, unless the deployment chose a place.
-    full_env.setdefault("PEX_ROOT", str(Path(full_env.get("MLOPS_HOME", "var/mlops")) / "pex_root"))
-    cmd = [sys.executable, str(pex), *args]
-    log(f"running: {' '.join(cmd[1:])}")
+    cmd, full_env = _command(pex, args, env, log)
     tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
     lines: list[str] = []
     with subprocess.Popen(
@@ -75,9 +89,7 @@ def run_pex_status(
             lines.append(line)
         code = proc.wait()
     if code not in ok_codes:
-        raise PexTaskError(
-            f"{pex.name} {' '.join(args)} exited with {code}; last output:\n" + "\n".join(tail)
-        )
+        raise _failed(pex, args, code, tail)
     return code, lines
 
 
@@ -101,11 +113,7 @@ def run_pex_json(
     Its stderr (progress, logs) streams to ``log``; its stdout must be exactly one JSON object
     (``mlops_common.cli_contract``), read with ``json.loads`` — never matched as text.
     """
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    full_env.setdefault("PEX_ROOT", str(Path(full_env.get("MLOPS_HOME", "var/mlops")) / "pex_root"))
-    cmd = [sys.executable, str(pex), *args]
-    log(f"running: {' '.join(cmd[1:])}")
+    cmd, full_env = _command(pex, args, env, log)
     tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
 
     def pump(stream: Any) -> None:
@@ -124,9 +132,7 @@ def run_pex_json(
         code = proc.wait()
         reader.join()
     if code not in ok_codes:
-        raise PexTaskError(
-            f"{pex.name} {' '.join(args)} exited with {code}; last output:\n" + "\n".join(tail)
-        )
+        raise _failed(pex, args, code, tail)
     try:
         result = json.loads(stdout)
     except json.JSONDecodeError:
