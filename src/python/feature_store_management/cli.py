@@ -15,8 +15,9 @@
 
 The profile comes from ``MLOPS_PROFILE`` (embedded|servers) and state from ``MLOPS_HOME``;
 after ``apply`` a ready Feast repository is at ``$MLOPS_HOME/feature_repo``. Progress lines
-go to stderr, one ``key=value`` summary line per step to stdout; exit code 0 on success,
-1 on a failed step with a message saying what to fix.
+go to stderr and stdout is one JSON object per run (the step's counts and the paths it wrote,
+e.g. ``{"command": "entities", "rows": 42, "output": "..."}``); exit 0 ok, 1 a failed step
+(one line saying what to fix), 2 bad arguments (mlops_common.cli_contract).
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from feature_store_management.settings import FeatureStoreSettings
+from mlops_common.cli_contract import run_cli
 from mlops_common.progress import Progress
+
+Summary = dict[str, Any]
 
 
 def _settings(args: argparse.Namespace) -> FeatureStoreSettings:
@@ -42,7 +46,7 @@ def _settings(args: argparse.Namespace) -> FeatureStoreSettings:
     return FeatureStoreSettings(**overrides)
 
 
-def cmd_data(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+def cmd_data(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
     from feature_store_management.data_generation.generator import generate
     from feature_store_management.data_generation.raw_store import load_raw
 
@@ -52,62 +56,60 @@ def cmd_data(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
     )
     rows = {name: load_raw(settings, name, frame) for name, frame in tables.items()}
     progress.finish(f"profile={settings.profile.value}")
-    return " ".join(f"{k}={v}" for k, v in rows.items())
+    return {"rows": rows, "profile": settings.profile.value}
 
 
-def cmd_load(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+def cmd_load(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
     from feature_store_management.data_generation.raw_store import load_raw_file
 
     rows = load_raw_file(settings, args.table, Path(args.file))
-    return f"{args.table}={rows}"
+    return {"table": args.table, "rows": rows, "file": args.file}
 
 
-def cmd_transform(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
-    done = []
+def cmd_transform(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
+    done: Summary = {}
     if not args.skip_dbt:
         from feature_store_management.data_transformation_pipelines.dbt_runner import run_dbt
 
         run_dbt(settings)
-        done.append("dbt=ok")
+        done["dbt"] = "ok"
     if not args.skip_spark:
         from feature_store_management.data_transformation_pipelines.spark import (
             transaction_aggregates,
         )
 
-        done.append(
-            f"user_transaction_aggregates={transaction_aggregates.run(settings, args.master)}"
-        )
+        done["user_transaction_aggregates"] = transaction_aggregates.run(settings, args.master)
     if not args.skip_etl:
         from feature_store_management.data_transformation_pipelines.etl import (
             clean_user_demographics,
         )
 
-        done += [f"{k}={v}" for k, v in clean_user_demographics.run(settings).items()]
-    return " ".join(done)
+        done.update(clean_user_demographics.run(settings))
+    return {"rows": done}
 
 
-def cmd_labels(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+def cmd_labels(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
     from feature_store_management import labels
 
     rows = labels.run(settings)
-    return " ".join(f"{k}={v}" for k, v in rows.items()) + f" dir={settings.home / 'labels'}"
+    return {"rows": rows, "dir": str(settings.home / "labels")}
 
 
-def cmd_entities(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+def cmd_entities(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
     from feature_store_management.labels import write_entity_rows
 
     rows = write_entity_rows(settings, args.use_case, args.start, args.end, Path(args.output))
-    return f"rows={rows} output={args.output}"
+    return {"rows": rows, "output": args.output}
 
 
-def cmd_training_set(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+def cmd_training_set(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
     from feature_store_management.feature_repo.retrieval import write_training_set
 
     rows = write_training_set(settings, args.use_case, Path(args.output))
-    return f"rows={rows} output={args.output}"
+    return {"rows": rows, "output": args.output}
 
 
-def cmd_stream(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+def cmd_stream(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
     """Drain the transaction stream into the online store once (until idle); see streaming/."""
     from feature_store_management.data_generation.raw_store import read_raw
     from feature_store_management.data_source_connectors.stream_consumers import (
@@ -135,32 +137,32 @@ def cmd_stream(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
     finally:
         source.close()
         recent.close()
-    return f"pushed={pushed} stream={args.stream}"
+    return {"pushed": pushed, "stream": args.stream}
 
 
-def cmd_apply(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+def cmd_apply(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
     from feature_store_management.feature_repo.store import apply
 
     apply(settings)
-    return f"repo={settings.repo_dir} project={settings.project}"
+    return {"repo": str(settings.repo_dir), "project": settings.project}
 
 
-def cmd_render(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+def cmd_render(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
     from feature_store_management.feature_repo.render import render_repo
 
     repo = render_repo(settings)
-    return f"config={repo / 'feature_store.yaml'} project={settings.project}"
+    return {"config": str(repo / "feature_store.yaml"), "project": settings.project}
 
 
-def cmd_materialize(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
+def cmd_materialize(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
     from feature_store_management.feature_repo.store import materialize_incremental
 
     materialize_incremental(settings, args.end)
-    return f"repo={settings.repo_dir}"
+    return {"repo": str(settings.repo_dir)}
 
 
-def cmd_skew(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
-    """Served decisions vs features recomputed from the raw data; prints the JSON summary."""
+def cmd_skew(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
+    """Served decisions vs features recomputed from the raw data (the skew report)."""
     from feature_store_management.data_generation.raw_store import read_raw
     from feature_store_management.skew_check import check, write_textfile
 
@@ -169,15 +171,13 @@ def cmd_skew(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
     report = check(args.model, decisions, read_raw(settings, "transactions"))
     if args.textfile:
         write_textfile(Path(args.textfile), report)
-    print(report.to_json(), flush=True)
-    return f"judged={report.judged} skewed={report.skewed} ratio={report.ratio:.4f}"
+    summary: Summary = json.loads(report.to_json())
+    return {**summary, "textfile": args.textfile}
 
 
-def cmd_all(settings: FeatureStoreSettings, args: argparse.Namespace) -> str:
-    return " ".join(
-        step(settings, args)
-        for step in (cmd_data, cmd_transform, cmd_labels, cmd_apply, cmd_materialize)
-    )
+def cmd_all(settings: FeatureStoreSettings, args: argparse.Namespace) -> Summary:
+    steps = (cmd_data, cmd_transform, cmd_labels, cmd_apply, cmd_materialize)
+    return {step.__name__.removeprefix("cmd_"): step(settings, args) for step in steps}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -240,16 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run(args: argparse.Namespace) -> Summary:
+    summary: Summary = args.func(_settings(args), args)
+    return {"command": args.command, **summary}
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    settings = _settings(args)
-    try:
-        summary = args.func(settings, args)
-    except Exception as exc:  # - one clear line for operators, details below
-        print(f"feature-store-cli {args.command} failed: {exc}", file=sys.stderr)
-        return 1
-    print(f"{args.command}: {summary}", flush=True)
-    return 0
+    # Every failure of a step (bad file, dbt test, Spark, Feast) is reported as one line that
+    # names it; the step's own log lines above say where.
+    return run_cli(build_parser(), run, argv, user_errors=(Exception,))
 
 
 if __name__ == "__main__":

@@ -6,21 +6,22 @@
                                       [--alias A] [--rules RULES.yaml]
                                       [--partition-date YYYY-MM-DD]
 
-Progress lines go to stderr; the last stdout line is one JSON object describing the result.
-Settings come from ``TRAINING_*`` / ``MLOPS_*`` environment variables or ``.env``. Exit codes:
-0 ok, 2 bad configuration or data (message says what to fix), 1 anything else.
+Progress lines go to stderr; stdout is one JSON object describing the result (run, model
+version, metrics, output paths). Settings come from ``TRAINING_*`` / ``MLOPS_*`` environment
+variables or ``.env``. Exit codes (mlops_common.cli_contract): 0 ok, 1 error (bad
+configuration or data: one line saying what to fix), 2 bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import pkgutil
 import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ml_model_development import models
 from ml_model_development.common_ml_utils.base_model_trainer import BaseModelTrainer
@@ -36,7 +37,20 @@ from ml_model_development.common_ml_utils.settings import ConfigError
 # Explicit imports so Pants packages every model; discovery below keeps the CLI generic.
 from ml_model_development.models.customer_churn_lightgbm import train as _churn  # noqa: F401
 from ml_model_development.models.fraud_detection_xgboost import train as _fraud  # noqa: F401
+from mlops_common.cli_contract import CONTRACT_HELP, run_cli
 from mlops_common.label_engine import RuleFileError
+
+# What the user fixes (settings, data, files, "train and promote first"): one line, exit 1.
+USER_ERRORS = (
+    RuntimeError,
+    ConfigError,
+    TrainingDataError,
+    LabelTableError,
+    FeatureStoreError,
+    ParityError,
+    RuleFileError,
+    PredictionStoreError,
+)
 
 
 def discover_trainers() -> dict[str, type[BaseModelTrainer]]:
@@ -55,7 +69,9 @@ def discover_trainers() -> dict[str, type[BaseModelTrainer]]:
 
 
 def _parser(names: list[str]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trainer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="trainer", description=__doc__.splitlines()[0], epilog=CONTRACT_HELP
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train, export (parity gate), log and register")
     train.add_argument("model", choices=names)
@@ -82,48 +98,33 @@ def _parser(names: list[str]) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(args: argparse.Namespace, trainers: dict[str, type[BaseModelTrainer]]) -> dict[str, Any]:
     from ml_model_development.common_ml_utils.batch_scoring import score_batch
     from ml_model_development.common_ml_utils.promotion import evaluate_and_promote
     from ml_model_development.common_ml_utils.settings import load_settings
 
-    trainers = discover_trainers()
-    args = _parser(sorted(trainers)).parse_args(argv)
     cls = trainers[args.model]
-    try:
-        overrides = {"register_model": False} if getattr(args, "no_register", False) else {}
-        trainer = cls(settings=load_settings(cls.settings_class, **overrides))
-        if args.command == "train":
-            result: dict = asdict(trainer.run())
-            if args.promote and result["model_version"] is not None:
-                result["promotion"] = asdict(evaluate_and_promote(trainer))
-        elif args.command in ("evaluate", "promote"):
-            result = asdict(evaluate_and_promote(trainer))
-        else:
-            result = asdict(
-                score_batch(
-                    trainer,
-                    args.entities,
-                    args.output,
-                    args.engine,
-                    args.alias,
-                    args.rules,
-                    args.partition_date,
-                )
-            )
-    except (
-        ConfigError,
-        TrainingDataError,
-        LabelTableError,
-        FeatureStoreError,
-        ParityError,
-        RuleFileError,
-        PredictionStoreError,
-    ) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result, default=str))
-    return 0
+    overrides = {"register_model": False} if getattr(args, "no_register", False) else {}
+    trainer = cls(settings=load_settings(cls.settings_class, **overrides))
+    if args.command == "train":
+        result: dict[str, Any] = asdict(trainer.run())
+        if args.promote and result["model_version"] is not None:
+            result["promotion"] = asdict(evaluate_and_promote(trainer))
+        return result
+    if args.command in ("evaluate", "promote"):
+        return asdict(evaluate_and_promote(trainer))
+    scored = score_batch(
+        trainer, args.entities, args.output, args.engine, args.alias, args.rules,
+        args.partition_date,
+    )  # fmt: skip
+    return asdict(scored)
+
+
+def main(argv: list[str] | None = None) -> int:
+    trainers = discover_trainers()
+    return run_cli(
+        _parser(sorted(trainers)), lambda args: run(args, trainers), argv, user_errors=USER_ERRORS
+    )
 
 
 if __name__ == "__main__":

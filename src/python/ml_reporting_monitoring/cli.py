@@ -1,8 +1,9 @@
 """monitoring-cli: the entry point Airflow runs as a subprocess (``pex_binary`` monitoring-cli).
 
-Exit codes carry the outcome so a DAG can branch without parsing output:
+Keeps the CLI contract (mlops_common.cli_contract): progress on stderr, one JSON result on
+stdout with the paths it wrote. Exit codes carry the outcome so a DAG can branch on them:
 0 = ran, nothing to flag; 3 = ran and flagged drift / bias (e.g. trigger retraining);
-anything else = failure.
+1 = failed (one line saying what to fix, e.g. a missing input file); 2 = bad arguments.
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from ml_reporting_monitoring.config import MonitoringSettings
+from mlops_common.cli_contract import EXIT_FLAGGED, UserError, run_cli
 
-FLAGGED_EXIT_CODE = 3
+FLAGGED_EXIT_CODE = EXIT_FLAGGED
+Result = dict[str, Any]
+# Bad inputs: a missing file, an unsupported format, features absent from the data, settings.
+USER_ERRORS = (FileNotFoundError, ValueError, KeyError, ValidationError)
 
 
-def _drift(args: argparse.Namespace, settings: MonitoringSettings) -> int:
+def _drift(args: argparse.Namespace, settings: MonitoringSettings) -> Result:
     from ml_reporting_monitoring.data_io import load_frame
     from ml_reporting_monitoring.drift.metrics_export import export_drift_metrics
     from ml_reporting_monitoring.drift.summary import calculate_drift
@@ -44,12 +52,16 @@ def _drift(args: argparse.Namespace, settings: MonitoringSettings) -> int:
         textfile=Path(args.textfile) if args.textfile else out / f"drift_{args.model}.prom",
         pushgateway=settings.pushgateway_url,
     )
-    print(f"drift summary: {json_path}\ndrift report: {html_path}")
-    print(f"drifted features: {', '.join(summary.drifted_features) or 'none'}")
-    return FLAGGED_EXIT_CODE if summary.alert else 0
+    return {
+        "model": args.model,
+        "summary": str(json_path),
+        "report": str(html_path),
+        "drifted_features": list(summary.drifted_features),
+        "flagged": bool(summary.alert),
+    }
 
 
-def _segment_report(args: argparse.Namespace, settings: MonitoringSettings) -> int:
+def _segment_report(args: argparse.Namespace, settings: MonitoringSettings) -> Result:
     from ml_reporting_monitoring.bias.analysis import age_band
     from ml_reporting_monitoring.data_io import load_frame
     from ml_reporting_monitoring.reports.segment_report import segment_report_from_frame
@@ -65,12 +77,15 @@ def _segment_report(args: argparse.Namespace, settings: MonitoringSettings) -> i
     )  # fmt: skip
     json_path = out / "segment_report.json"
     json_path.write_text(json.dumps(report.to_dict(), indent=2, default=str))
-    print(f"segment report: {path}\nbias summary: {json_path}")
-    print(f"flagged segments: {sorted(report.flagged_segments()) or 'none'}")
-    return FLAGGED_EXIT_CODE if not report.flagged.empty else 0
+    return {
+        "report": str(path),
+        "summary": str(json_path),
+        "flagged_segments": sorted(report.flagged_segments()),
+        "flagged": not report.flagged.empty,
+    }
 
 
-def _retraining_report(args: argparse.Namespace, settings: MonitoringSettings) -> int:
+def _retraining_report(args: argparse.Namespace, settings: MonitoringSettings) -> Result:
     from mlflow.tracking import MlflowClient
 
     from ml_reporting_monitoring.reports.mlflow_queries import last_days_bounds, month_bounds
@@ -99,31 +114,30 @@ def _retraining_report(args: argparse.Namespace, settings: MonitoringSettings) -
         notifications=Path(args.notifications or platform.home / "notifications" / "training.jsonl"),
         reports_dir=Path(args.drift_dir or platform.home / "reports"),
     )  # fmt: skip
-    print(f"retraining report: {path}")
-    return 0
+    return {"report": str(path), "period": name}
 
 
-def _check_promql(args: argparse.Namespace, settings: MonitoringSettings) -> int:
+def _check_promql(args: argparse.Namespace, settings: MonitoringSettings) -> Result:
     from ml_reporting_monitoring.promql_check import check_against_targets
 
     targets = dict(t.split("=", 1) for t in args.target)
     problems = check_against_targets(targets)
-    for source, problem in problems.items():
-        print(f"FAIL {source}: {problem}")
-    print(f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    if problems:
+        listed = "; ".join(f"{source}: {problem}" for source, problem in problems.items())
+        raise UserError(f"{len(problems)} query problem(s): {listed}")
+    return {"problems": 0}
 
 
-def _render_dashboards(args: argparse.Namespace, settings: MonitoringSettings) -> int:
+def _render_dashboards(args: argparse.Namespace, settings: MonitoringSettings) -> Result:
     from ml_reporting_monitoring.dashboards_as_code import render_all
 
-    for path in render_all(Path(args.root)):
-        print(f"wrote {path}")
-    return 0
+    return {"wrote": [str(path) for path in render_all(Path(args.root))]}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="monitoring-cli", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="monitoring-cli", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     drift = sub.add_parser("drift", help="data, prediction and concept drift of one model")
@@ -180,8 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.handler(args, MonitoringSettings())
+    return run_cli(
+        build_parser(), lambda args: args.handler(args, MonitoringSettings()), argv,
+        user_errors=USER_ERRORS,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ is pinned by the deployed DAG bundle, so a DAG always runs the code version it w
 from __future__ import annotations
 
 import collections
+import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,25 @@ def locate_pex(pex_dir: Path, name: str) -> Path:
     )
 
 
+def _command(
+    pex: Path, args: Sequence[str], env: dict[str, str] | None, log: Callable[[str], None]
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of a PEX run (logged as ``running: ...``)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    # Unpack into a shared cache, not ~/.pex, unless the deployment chose a place.
+    full_env.setdefault("PEX_ROOT", str(Path(full_env.get("MLOPS_HOME", "var/mlops")) / "pex_root"))
+    cmd = [sys.executable, str(pex), *args]
+    log(f"running: {' '.join(cmd[1:])}")
+    return cmd, full_env
+
+
+def _failed(pex: Path, args: Sequence[str], code: int, tail: Sequence[str]) -> PexTaskError:
+    return PexTaskError(
+        f"{pex.name} {' '.join(args)} exited with {code}; last output:\n" + "\n".join(tail)
+    )
+
+
 def run_pex_status(
     pex: Path,
     args: Sequence[str],
@@ -48,12 +69,7 @@ def run_pex_status(
     Exit codes outside ``ok_codes`` raise :class:`PexTaskError`; components use extra codes
     for outcomes a caller branches on (e.g. ``monitoring-cli`` exits 3 when drift is flagged).
     """
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    # Unpack into a shared cache, not ~/.pex, unless the deployment chose a place.
-    full_env.setdefault("PEX_ROOT", str(Path(full_env.get("MLOPS_HOME", "var/mlops")) / "pex_root"))
-    cmd = [sys.executable, str(pex), *args]
-    log(f"running: {' '.join(cmd[1:])}")
+    cmd, full_env = _command(pex, args, env, log)
     tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
     lines: list[str] = []
     with subprocess.Popen(
@@ -73,12 +89,58 @@ def run_pex_status(
             lines.append(line)
         code = proc.wait()
     if code not in ok_codes:
-        raise PexTaskError(
-            f"{pex.name} {' '.join(args)} exited with {code}; last output:\n" + "\n".join(tail)
-        )
+        raise _failed(pex, args, code, tail)
     return code, lines
 
 
 def run_pex(pex: Path, args: Sequence[str], **kwargs: Any) -> list[str]:
     """Run ``pex`` with ``args``; stream and return its output lines (non-zero exit raises)."""
     return run_pex_status(pex, args, **kwargs)[1]
+
+
+def run_pex_json(
+    pex: Path,
+    args: Sequence[str],
+    *,
+    ok_codes: Sequence[int] = (0,),
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    log: Callable[[str], None] = print,
+    tail_lines: int = 30,
+) -> tuple[int, dict[str, Any]]:
+    """Run a component CLI that keeps the CLI contract; return ``(exit code, JSON result)``.
+
+    Its stderr (progress, logs) streams to ``log``; its stdout must be exactly one JSON object
+    (``mlops_common.cli_contract``), read with ``json.loads`` — never matched as text.
+    """
+    cmd, full_env = _command(pex, args, env, log)
+    tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
+
+    def pump(stream: Any) -> None:
+        for raw in stream:
+            line = raw.rstrip("\n")
+            log(line)
+            tail.append(line)
+
+    with subprocess.Popen(
+        cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        reader = threading.Thread(target=pump, args=(proc.stderr,), daemon=True)
+        reader.start()
+        stdout = proc.stdout.read()
+        code = proc.wait()
+        reader.join()
+    if code not in ok_codes:
+        raise _failed(pex, args, code, tail)
+    try:
+        result = json.loads(stdout)
+    except json.JSONDecodeError:
+        result = None
+    if not isinstance(result, dict):
+        raise PexTaskError(
+            f"{pex.name} {' '.join(args)} broke the CLI contract: stdout is not one JSON object "
+            f"(got {stdout[:200]!r}); fix the component so progress goes to stderr"
+        )
+    log(f"result: {json.dumps(result, default=str)[:500]}")
+    return code, result

@@ -10,6 +10,8 @@
     mlops serve | score | stop        the fraud and churn APIs (and MLflow server, servers profile)
     mlops quickstart                   the whole flow end to end, with a summary
 
+Progress goes to stderr and stdout is one JSON object (what the step did, with the paths it
+wrote), so ``mlops <step> | jq .`` works; exit 0 ok, 1 error, 2 usage, 3 flagged (drift).
 The same subcommands are what the Airflow DAGs and the Ansible roles run (through the
 component PEXes), so there is one way to do each thing. ``MLOPS_PROFILE=servers`` switches
 every step from embedded files to PostgreSQL, Redis and an MLflow server.
@@ -18,20 +20,23 @@ every step from embedded files to PostgreSQL, Redis and an MLflow server.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from mlops_common.cli_contract import CONTRACT_HELP, run_cli
 from mlops_common.pex_runner import PexTaskError
 from mlops_platform_cli import steps
-from mlops_platform_cli.components import MissingPexError
 from mlops_platform_cli.service_processes import ServiceStartError
 from mlops_platform_cli.settings import CliSettings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mlops", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="mlops", description=__doc__.splitlines()[0], epilog=CONTRACT_HELP
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("data", help="generate seeded raw data")
     feats = sub.add_parser("features", help="feature store steps")
@@ -62,44 +67,42 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def run(args: argparse.Namespace) -> dict:
     settings = CliSettings()
-    try:
-        if args.command == "quickstart":
-            from mlops_platform_cli.quickstart import run_quickstart
+    if args.command == "quickstart":
+        from mlops_platform_cli.quickstart import run_quickstart
 
-            return run_quickstart(settings)
-        if args.command == "data":
-            result = steps.generate_data(settings)
-        elif args.command == "features":
-            result = steps.features(settings, args.action)
-        elif args.command == "train":
-            result = steps.train(settings, args.model, promote=not args.no_promote)
-        elif args.command == "promote":
-            result = steps.promote(settings, args.model)
-        elif args.command == "batch-score":
-            result = steps.batch_score(
-                settings, args.model, args.entities, partition_date=args.partition_date
-            )
-        elif args.command == "serve":
-            result = steps.serve(settings)
-        elif args.command == "score":
-            result = steps.score_samples(settings)
-        elif args.command == "stop":
-            result = steps.stop(settings)
-        elif args.command == "drift":
-            result = steps.drift(settings, args.model, args.reference, args.current)
-        else:
-            result = steps.retraining_report(settings, args.month)
-    except MissingPexError as exc:
-        print(f"mlops: {exc}", file=sys.stderr)
-        return 2
-    except (PexTaskError, ServiceStartError, RuntimeError) as exc:
-        print(f"mlops: step failed: {exc}", file=sys.stderr)
-        return 1
-    print(json.dumps(result, default=str))
-    return 0
+        return run_quickstart(settings)
+    if args.command == "data":
+        return steps.generate_data(settings)
+    if args.command == "features":
+        return steps.features(settings, args.action)
+    if args.command == "train":
+        return steps.train(settings, args.model, promote=not args.no_promote)
+    if args.command == "promote":
+        return steps.promote(settings, args.model)
+    if args.command == "batch-score":
+        return steps.batch_score(
+            settings, args.model, args.entities, partition_date=args.partition_date
+        )
+    if args.command == "serve":
+        return steps.serve(settings)
+    if args.command == "score":
+        return steps.score_samples(settings)
+    if args.command == "stop":
+        return steps.stop(settings)
+    if args.command == "drift":
+        return steps.drift(settings, args.model, args.reference, args.current)
+    return steps.retraining_report(settings, args.month)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_cli(
+        _parser(),
+        run,
+        argv,
+        user_errors=(ValidationError, PexTaskError, ServiceStartError, RuntimeError),
+    )
 
 
 if __name__ == "__main__":

@@ -7,13 +7,13 @@ roles run them. That keeps one way to do each thing.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlops_common.pex_runner import locate_pex, run_pex_status
+from mlops_common.cli_contract import UserError, eprint
+from mlops_common.pex_runner import locate_pex, run_pex_json
 from mlops_platform_cli.settings import CliSettings
 
 
@@ -40,7 +40,7 @@ COMPONENTS: dict[str, Component] = {
 }
 
 
-class MissingPexError(FileNotFoundError):
+class MissingPexError(UserError):
     """A component PEX is not built; the message names the Pants command that builds it."""
 
 
@@ -76,23 +76,9 @@ def run_component(
     *,
     ok_codes: Sequence[int] = (0,),
     extra_env: dict[str, str] | None = None,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = eprint,
 ) -> tuple[int, dict]:
-    """Run a component PEX; return its exit code and its last JSON line (``{}`` if none)."""
+    """Run a component PEX; return its exit code and its JSON result (its whole stdout)."""
     env = component_env(settings)
     env.update(extra_env or {})
-    code, lines = run_pex_status(
-        pex_path(settings, component), args, ok_codes=ok_codes, env=env, log=log
-    )
-    return code, last_json(lines)
-
-
-def last_json(lines: Sequence[str]) -> dict:
-    for line in reversed(lines):
-        text = line.strip()
-        if text.startswith("{") and text.endswith("}"):
-            try:
-                return json.loads(text)
-            except json.JSONDecodeError:
-                continue
-    return {}
+    return run_pex_json(pex_path(settings, component), args, ok_codes=ok_codes, env=env, log=log)

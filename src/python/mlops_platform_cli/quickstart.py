@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from mlops_common.cli_contract import eprint
 from mlops_common.settings import Profile
 from mlops_platform_cli import steps
 from mlops_platform_cli.settings import CliSettings
@@ -29,7 +30,7 @@ class Stage:
 
 
 def _indent(line: str) -> None:
-    print(f"    {line}", flush=True)
+    eprint(f"    {line}")
 
 
 def _batch_and_drift(s: CliSettings, model: str) -> dict:
@@ -93,15 +94,27 @@ def summary(s: CliSettings, plan: list[Stage], seconds: float) -> str:
     return "\n".join(lines)
 
 
-def run_quickstart(settings: CliSettings) -> int:
+def run_quickstart(settings: CliSettings) -> dict:
+    """Run every stage (progress and the human summary on stderr); return the JSON result."""
     plan = stages(settings)
-    print(f"mlops quickstart: profile={settings.platform.profile.value} home={settings.home}")
+    eprint(f"mlops quickstart: profile={settings.platform.profile.value} home={settings.home}")
     started = time.monotonic()
     for number, stage in enumerate(plan, 1):
-        print(f"[{number}/{len(plan)}] {stage.title} ...", flush=True)
+        eprint(f"[{number}/{len(plan)}] {stage.title} ...")
         t0 = time.monotonic()
         stage.result = stage.action()
         stage.seconds = time.monotonic() - t0
-        print(f"[{number}/{len(plan)}] {stage.title}: done in {stage.seconds:.1f}s", flush=True)
-    print(summary(settings, plan, time.monotonic() - started))
-    return 0
+        eprint(f"[{number}/{len(plan)}] {stage.title}: done in {stage.seconds:.1f}s")
+    seconds = time.monotonic() - started
+    eprint(summary(settings, plan, seconds))
+    return {
+        "profile": settings.platform.profile.value,
+        "seconds": round(seconds, 1),
+        "stages": [
+            {"title": st.title, "seconds": round(st.seconds, 1), "result": st.result} for st in plan
+        ],
+        "apis": {"fraud": f"http://127.0.0.1:{settings.fraud_port}",
+                 "churn": f"http://127.0.0.1:{settings.churn_port}"},
+        "paths": {"home": str(settings.home), "predictions": str(settings.home / "predictions"),
+                  "reports": str(settings.reports_dir)},
+    }  # fmt: skip

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 from pydantic import PostgresDsn, TypeAdapter
 
+from mlops_common.cli_contract import eprint
 from mlops_common.contracts.features import MODEL_CONTRACTS, USE_CASE_BY_SHORT_NAME
 from mlops_common.label_engine import bundled_rules_path
 from mlops_common.pex_runner import run_pex_status
@@ -33,26 +34,26 @@ MODELS = USE_CASE_BY_SHORT_NAME
 Log = Callable[[str], None]
 
 
-def generate_data(settings: CliSettings, log: Log = print) -> dict:
+def generate_data(settings: CliSettings, log: Log = eprint) -> dict:
     args = ["data", "--users", str(settings.users), "--transactions", str(settings.transactions)]
     args += ["--days", str(settings.days)]
     _, result = run_component(settings, "features", args, log=log)
     return result
 
 
-def features(settings: CliSettings, action: str, log: Log = print) -> dict:
+def features(settings: CliSettings, action: str, log: Log = eprint) -> dict:
     """``transform`` (dbt + Spark + ETL), ``apply``, ``materialize`` or ``labels``."""
     _, result = run_component(settings, "features", [action], log=log)
     return result
 
 
-def train(settings: CliSettings, model: str, promote: bool = True, log: Log = print) -> dict:
+def train(settings: CliSettings, model: str, promote: bool = True, log: Log = eprint) -> dict:
     args = ["train", model] + (["--promote"] if promote else [])
     _, result = run_component(settings, "trainer", args, log=log)
     return result
 
 
-def promote(settings: CliSettings, model: str, log: Log = print) -> dict:
+def promote(settings: CliSettings, model: str, log: Log = eprint) -> dict:
     _, result = run_component(settings, "trainer", ["promote", model], log=log)
     return result
 
@@ -66,7 +67,7 @@ def batch_output_path(settings: CliSettings, model: str, name: str = "latest") -
 
 
 def export_entities(
-    settings: CliSettings, model: str, start: datetime, end: datetime, log: Log = print
+    settings: CliSettings, model: str, start: datetime, end: datetime, log: Log = eprint
 ) -> Path:
     """Entity rows (with request features) of events in ``[start, end)``."""
     output = settings.home / "scratch" / "entities" / f"{MODELS[model]}.parquet"
@@ -81,7 +82,7 @@ def batch_score(
     model: str,
     entities: Path | None = None,
     output: Path | None = None,
-    log: Log = print,
+    log: Log = eprint,
     partition_date: date | None = None,
 ) -> dict:
     """Score entity rows (default: the label table's rows) with the champion and its rules.
@@ -108,7 +109,7 @@ def rules_path(settings: CliSettings, model: str) -> Path:
 
 
 def drift(
-    settings: CliSettings, model: str, reference: Path, current: Path, log: Log = print
+    settings: CliSettings, model: str, reference: Path, current: Path, log: Log = eprint
 ) -> dict:
     """Drift of ``current`` vs ``reference``; ``flagged`` is True when monitoring says retrain."""
     contract = MODEL_CONTRACTS[MODELS[model]]
@@ -122,7 +123,7 @@ def drift(
     return result
 
 
-def retraining_report(settings: CliSettings, month: str | None = None, log: Log = print) -> dict:
+def retraining_report(settings: CliSettings, month: str | None = None, log: Log = eprint) -> dict:
     args = ["retraining-report", "--output-dir", str(settings.reports_dir)]
     if month:
         args += ["--month", month]
@@ -181,7 +182,7 @@ def mlflow_server_spec(settings: CliSettings) -> ServiceSpec:
     return ServiceSpec("mlflow-server", command, settings.mlflow_port, env, ready_path="/health")
 
 
-def ensure_mlflow_database(settings: CliSettings, log: Log = print) -> None:
+def ensure_mlflow_database(settings: CliSettings, log: Log = eprint) -> None:
     """``CREATE DATABASE`` for the MLflow backend if missing (psycopg from the trainer PEX)."""
     code = (
         "import psycopg,sys\n"
@@ -209,7 +210,7 @@ def api_specs(settings: CliSettings) -> list[ServiceSpec]:
     return specs
 
 
-def start_mlflow_server(settings: CliSettings, log: Log = print) -> dict:
+def start_mlflow_server(settings: CliSettings, log: Log = eprint) -> dict:
     """Servers profile only: the tracking server every component talks to."""
     if settings.platform.profile != Profile.SERVERS:
         return {}
@@ -220,7 +221,7 @@ def start_mlflow_server(settings: CliSettings, log: Log = print) -> dict:
     return {spec.name: spec.base_url}
 
 
-def serve(settings: CliSettings, log: Log = print) -> dict:
+def serve(settings: CliSettings, log: Log = eprint) -> dict:
     """Start both model APIs (and the MLflow server in the servers profile); wait until ready."""
     started = start_mlflow_server(settings, log=log)
     for spec in api_specs(settings):
@@ -230,7 +231,7 @@ def serve(settings: CliSettings, log: Log = print) -> dict:
     return started
 
 
-def stop(settings: CliSettings, log: Log = print) -> dict:
+def stop(settings: CliSettings, log: Log = eprint) -> dict:
     names = ["fraud-detection-api", "customer-churn-api", "mlflow-server"]
     stopped = [name for name in names if stop_service(name, settings.run_dir)]
     for name in stopped:
@@ -238,7 +239,7 @@ def stop(settings: CliSettings, log: Log = print) -> dict:
     return {"stopped": stopped}
 
 
-def score_samples(settings: CliSettings, log: Log = print) -> dict:
+def score_samples(settings: CliSettings, log: Log = eprint) -> dict:
     """Score sample requests through both running APIs and show what the service did."""
     headers = {"x-api-key": settings.api_key}
     results: dict[str, list[dict]] = {"fraud": [], "churn": []}

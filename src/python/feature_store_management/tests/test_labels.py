@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pandas as pd
@@ -77,7 +78,9 @@ def test_label_tables_match_raw_truth_and_trainer_contract(
 
 
 def test_entity_rows_cover_exactly_the_interval(
-    make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
+    make_settings: SettingsFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = make_settings()
     monkeypatch.setenv("MLOPS_HOME", str(settings.home))  # the CLI reads its settings from env
@@ -95,6 +98,9 @@ def test_entity_rows_cover_exactly_the_interval(
     fraud = pd.read_parquet(out)
     expected = txn[(txn.event_timestamp >= start) & (txn.event_timestamp < end)]
     assert 0 < len(fraud) == len(expected)
+    # The batch-scoring DAG reads this result: stdout is exactly one JSON object.
+    result = json.loads(capsys.readouterr().out)
+    assert result == {"command": "entities", "rows": len(expected), "output": str(out)}
     assert sorted(fraud["transaction_id"]) == sorted(expected["transaction_id"])
     assert FRAUD.label not in fraud.columns  # scoring rows never carry the outcome
 

@@ -72,6 +72,6 @@ def test_cli_prints_json_and_writes_the_textfile(
         ["skew", "--decisions", str(decisions), "--model", "m", "--textfile", str(prom)]
     )
     assert code == 0
-    summary = json.loads(capsys.readouterr().out.splitlines()[0])
+    summary = json.loads(capsys.readouterr().out)  # stdout is exactly the one JSON result
     assert summary["skewed"] == 1 and summary["per_feature"]["txn_count_24h"] == 1
     assert 'mlops_feature_skew_ratio{model="m",feature="any"} 1.0' in prom.read_text()

@@ -90,7 +90,7 @@ def test_json_gauges_and_html(tmp_path, reference) -> None:
     assert "amount" in html and html.count("data:image/png;base64,") >= 3
 
 
-def test_cli_writes_outputs_and_signals_drift(tmp_path, reference) -> None:
+def test_cli_writes_outputs_and_signals_drift(tmp_path, reference, capsys) -> None:
     reference.to_csv(tmp_path / "ref.csv", index=False)
     fraud_frame(3_000, seed=5, shift={"txn_count_24h": 1.0}).to_csv(
         tmp_path / "cur.csv", index=False
@@ -99,7 +99,10 @@ def test_cli_writes_outputs_and_signals_drift(tmp_path, reference) -> None:
                  str(tmp_path / "cur.csv"), "--features", ",".join(FEATURES), "--model", MODEL,
                  "--output-dir", str(tmp_path / "out")])  # fmt: skip
     assert code == FLAGGED_EXIT_CODE
+    printed = json.loads(capsys.readouterr().out)  # stdout: exactly the one JSON result
+    assert printed["flagged"] is True and printed["drifted_features"] == ["txn_count_24h"]
     summary = json.loads((tmp_path / "out" / f"drift_{MODEL}.json").read_text())
+    assert printed["summary"] == str(tmp_path / "out" / f"drift_{MODEL}.json")
     assert summary["drifted_features"] == ["txn_count_24h"]
     assert (tmp_path / "out" / f"drift_{MODEL}.html").stat().st_size > 10_000
     assert FEATURE_DRIFT_PSI in (tmp_path / "out" / f"drift_{MODEL}.prom").read_text()

@@ -1,5 +1,6 @@
 """Reports against a real MLflow store (SQLite + local artifacts in a temp dir)."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -120,11 +121,17 @@ def test_drift_reference_window_comes_from_the_training_run(mlflow_store, tmp_pa
     assert '"drifted_features": [\n    "country"\n  ]' in summary
 
 
-def test_cli_retraining_and_segment_reports(mlflow_store, tmp_path) -> None:
+def test_cli_retraining_and_segment_reports(mlflow_store, tmp_path, capsys) -> None:
     uri, _ = mlflow_store
     code = main(["retraining-report", "--month", "2026-01", "--tracking-uri", uri,
                  "--output-dir", str(tmp_path)])  # fmt: skip
     assert code == 0
+    # stdout is exactly the JSON result, naming what was written (the monthly DAG reads it)
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == {
+        "report": str(tmp_path / "retraining_report_2026-01.html"),
+        "period": "2026-01",
+    }
     assert (tmp_path / "retraining_report_2026-01.html").stat().st_size > 10_000
     rng = np.random.default_rng(3)
     n = 4_000
@@ -137,5 +144,7 @@ def test_cli_retraining_and_segment_reports(mlflow_store, tmp_path) -> None:
     code = main(["segment-report", "--data", str(tmp_path / "scored.csv"), "--segments", "plan",
                  "--label", "churned", "--output-dir", str(tmp_path)])  # fmt: skip
     assert code == 3
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["flagged"] is True and printed["report"] == str(tmp_path / "segment_report.html")
     html = (tmp_path / "segment_report.html").read_text()
     assert "premium" in html and 'class="flagged"' in html and "data:image/png" in html

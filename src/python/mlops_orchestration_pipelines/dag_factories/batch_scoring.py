@@ -24,7 +24,6 @@ day leaves exactly one copy of that day's rows. Scoring never touches registry a
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,7 +35,7 @@ from mlops_common.atomic_files import atomic_write_text
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import bundled_rules_path
 from mlops_common.settings import PlatformSettings
-from mlops_orchestration_pipelines.component_runs import last_json_line, run_component
+from mlops_orchestration_pipelines.component_runs import run_component
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
 from mlops_orchestration_pipelines.dag_defaults import daily_timetable, model_dag
 from mlops_orchestration_pipelines.dag_factories.training import TRAINER_PEX
@@ -96,16 +95,12 @@ def build_batch_scoring_dag(
             start, end = _interval()
             scratch = PlatformSettings().home / "scratch" / "batch" / contract.use_case
             entities = scratch / f"{start.astimezone(UTC):%Y-%m-%dT%H%M}" / "entities.parquet"
-            lines = run_component(
+            exported = run_component(
                 FEATURE_STORE_PEX,
                 ["entities", "--use-case", contract.use_case, "--start", start.isoformat(),
                  "--end", end.isoformat(), "--output", str(entities)],
             )  # fmt: skip
-            summary = next((ln for ln in reversed(lines) if ln.startswith("entities:")), "")
-            match = re.search(r"\brows=(\d+)", summary)
-            if match is None:
-                raise ValueError(f"feature-store-cli printed no row count: {summary!r}")
-            return {"entities": str(entities), "rows": int(match.group(1)), "start": str(start)}
+            return {"entities": exported["output"], "rows": exported["rows"], "start": str(start)}
 
         @task
         def score_and_label(exported: dict[str, Any]) -> dict[str, Any]:
@@ -117,14 +112,12 @@ def build_batch_scoring_dag(
                 shutil.rmtree(target, ignore_errors=True)
                 return {"rows": 0, "partition": str(target)}
             rules = rules_file(contract.use_case)
-            result = last_json_line(
-                run_component(
-                    TRAINER_PEX,
-                    ["predict-batch", cli_name, "--entities", exported["entities"],
-                     "--output", str(target / PART_FILE), "--rules", str(rules),
-                     "--partition-date", f"{start.astimezone(UTC):%Y-%m-%d}"],
-                )  # fmt: skip
-            )
+            result = run_component(
+                TRAINER_PEX,
+                ["predict-batch", cli_name, "--entities", exported["entities"],
+                 "--output", str(target / PART_FILE), "--rules", str(rules),
+                 "--partition-date", f"{start.astimezone(UTC):%Y-%m-%d}"],
+            )  # fmt: skip
             return {**result, "partition": str(target), "rules_file": str(rules)}
 
         @task

@@ -22,7 +22,7 @@ from airflow.sdk import DAG, task
 
 from mlops_common.contracts.features import ModelContract
 from mlops_common.settings import PlatformSettings
-from mlops_orchestration_pipelines.component_runs import last_json_line, run_component
+from mlops_orchestration_pipelines.component_runs import run_component
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
 from mlops_orchestration_pipelines.dag_defaults import daily_timetable, model_dag
 from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator import (
@@ -74,7 +74,7 @@ def build_feature_skew_dag(contract: ModelContract, *, dag_id: str, cron: str, d
                 prom = variables.metrics_textfile_dir / f"skew_{model}.prom"
                 textfile = ["--textfile", str(prom)]
             args = ["skew", "--decisions", path, "--model", model, *textfile]
-            summary = last_json_line(run_component(FEATURE_STORE_PEX, args))
+            summary = run_component(FEATURE_STORE_PEX, args)
             print(f"skew ratio {summary['ratio']:.4f} over {summary['judged']} decision(s)")
             return summary
 

@@ -26,7 +26,6 @@ from airflow.sdk import DAG, get_current_context, task
 from mlops_common.contracts.features import ModelContract
 from mlops_common.settings import PlatformSettings
 from mlops_orchestration_pipelines.component_runs import (
-    last_json_line,
     run_component,
     run_component_status,
 )
@@ -61,13 +60,10 @@ def build_drift_check_dag(
             home = PlatformSettings().home
             labels = home / "labels" / f"{contract.use_case}_labels.parquet"
             target = reference_path(contract.use_case)
-            result = last_json_line(
-                run_component(
-                    TRAINER_PEX,
-                    ["predict-batch", cli_name, "--entities", str(labels), "--output", str(target)],
-                )
+            return run_component(
+                TRAINER_PEX,
+                ["predict-batch", cli_name, "--entities", str(labels), "--output", str(target)],
             )
-            return result
 
         @task.short_circuit
         def check_drift(reference: dict) -> bool:
@@ -87,7 +83,7 @@ def build_drift_check_dag(
             if variables.metrics_textfile_dir:
                 name = f"drift_{contract.registered_model_name}.prom"
                 textfile = ["--textfile", str(variables.metrics_textfile_dir / name)]
-            code, _ = run_component_status(
+            code, result = run_component_status(
                 MONITORING_PEX,
                 ["drift", "--reference", reference["output_path"], "--current", str(current),
                  "--model", contract.registered_model_name,
@@ -99,8 +95,9 @@ def build_drift_check_dag(
                     "MONITORING_DRIFT__PREDICTION_PSI_THRESHOLD": threshold,
                 },
             )  # fmt: skip
-            drifted = code == DRIFT_EXIT_CODE
+            drifted = code == DRIFT_EXIT_CODE and result["flagged"] is True
             print(f"drift {'flagged: triggering retraining' if drifted else 'not flagged'}")
+            print(f"drifted features: {result['drifted_features']}; report {result['report']}")
             return drifted
 
         trigger = TriggerDagRunOperator(

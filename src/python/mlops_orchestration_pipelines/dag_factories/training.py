@@ -18,7 +18,7 @@ from airflow.sdk import DAG, task
 
 from mlops_common.contracts.features import ModelContract
 from mlops_common.settings import PlatformSettings
-from mlops_orchestration_pipelines.component_runs import last_json_line, run_component
+from mlops_orchestration_pipelines.component_runs import run_component
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
 from mlops_orchestration_pipelines.dag_defaults import model_dag
 from mlops_orchestration_pipelines.utils.internal_api_client import InternalApiClient
@@ -44,11 +44,11 @@ def build_training_dag(
     def training():
         @task
         def train() -> dict[str, Any]:
-            return last_json_line(run_component(TRAINER_PEX, ["train", cli_name]))
+            return run_component(TRAINER_PEX, ["train", cli_name])
 
         @task
         def evaluate_and_promote(trained: dict[str, Any]) -> dict[str, Any]:
-            decision = last_json_line(run_component(TRAINER_PEX, ["promote", cli_name]))
+            decision = run_component(TRAINER_PEX, ["promote", cli_name])
             print(f"promotion: {decision.get('reason')}")
             return decision
 

@@ -22,26 +22,29 @@ def pex_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return pexes
 
 
-def _last_json(out: str) -> dict:
-    return json.loads(out.strip().splitlines()[-1])
+def _result(out: str) -> dict:
+    """The CLI contract: stdout is exactly one JSON object (json.loads fails on anything else)."""
+    result = json.loads(out)
+    assert isinstance(result, dict)
+    return result
 
 
 def test_train_runs_the_trainer_pex_with_platform_settings(pex_dir, tmp_path, capsys):
     assert main(["train", "fraud"]) == 0
-    out = capsys.readouterr().out
-    assert "progress line from the component" in out
-    echoed = _last_json(out)
+    captured = capsys.readouterr()
+    assert "progress line from the component" in captured.err
+    echoed = _result(captured.out)
     assert echoed["argv"] == ["train", "fraud", "--promote"]
     assert echoed["env"]["MLOPS_PROFILE"] == "servers"
     assert echoed["env"]["MLOPS_HOME"] == str((tmp_path / "home").resolve())
     assert echoed["env"]["MLOPS_MLFLOW_TRACKING_URI"] == "http://127.0.0.1:5000"
 
 
-def test_drift_exit_code_3_is_an_outcome_not_a_failure(pex_dir, monkeypatch, capsys, tmp_path):
+def test_drift_flagged_is_exit_code_3_with_the_result(pex_dir, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("FAKE_COMPONENT_EXIT", "3")
     ref, cur = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
-    assert main(["drift", "churn", "--reference", str(ref), "--current", str(cur)]) == 0
-    result = _last_json(capsys.readouterr().out)
+    assert main(["drift", "churn", "--reference", str(ref), "--current", str(cur)]) == 3
+    result = _result(capsys.readouterr().out)
     assert result["flagged"] is True
     assert result["argv"][:5] == ["drift", "--reference", str(ref), "--current", str(cur)]
     assert "customer_churn_lightgbm" in result["argv"]
@@ -50,11 +53,33 @@ def test_drift_exit_code_3_is_an_outcome_not_a_failure(pex_dir, monkeypatch, cap
 def test_failing_step_returns_1_with_the_component_output(pex_dir, monkeypatch, capsys):
     monkeypatch.setenv("FAKE_COMPONENT_EXIT", "2")
     assert main(["promote", "churn"]) == 1
-    err = capsys.readouterr().err
-    assert "step failed" in err and "exited with 2" in err
+    captured = capsys.readouterr()
+    assert "mlops: error:" in captured.err and "exited with 2" in captured.err
+    assert "Traceback" not in captured.err
+    assert "exited with 2" in _result(captured.out)["error"]["reason"]
+
+
+def test_component_breaking_the_contract_is_an_error_naming_it(pex_dir, monkeypatch, capsys):
+    monkeypatch.setenv("FAKE_COMPONENT_STDOUT", "promote: rows=3")
+    assert main(["promote", "fraud"]) == 1
+    assert "broke the CLI contract" in capsys.readouterr().err
+
+
+def test_version_is_one_json_object(capsys):
+    assert main(["--version"]) == 0
+    version = _result(capsys.readouterr().out)
+    assert version["prog"] == "mlops" and version["version"]
+
+
+def test_bad_arguments_exit_2_without_traceback(capsys):
+    assert main(["train", "no-such-model"]) == 2
+    captured = capsys.readouterr()
+    assert "invalid choice" in captured.err and "Traceback" not in captured.err
+    assert _result(captured.out)["error"]["code"] == "usage"
 
 
 def test_missing_pex_says_how_to_build_it(pex_dir, capsys):
-    assert main(["data"]) == 2
+    assert main(["data"]) == 1
     err = capsys.readouterr().err
+    assert "Traceback" not in err
     assert "./pants package src/python/feature_store_management:feature-store-cli" in err

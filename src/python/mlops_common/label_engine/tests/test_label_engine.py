@@ -111,5 +111,13 @@ def test_cli_dry_run_and_errors(tmp_path: Path, capsys):
     assert out["rows"] == 2 and out["changed"] == 0
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\nversion: 1\nlabels: [a]\ndefault_label: a\nrules: [{name: r}]\n")
-    assert main(["check", str(broken)]) == 2
-    assert "needs 'name', 'label' and 'when'" in capsys.readouterr().err
+    assert main(["check", str(broken)]) == 1
+    captured = capsys.readouterr()
+    assert "needs 'name', 'label' and 'when'" in captured.err
+    assert "Traceback" not in captured.err and json.loads(captured.out)["error"]["reason"]
+    assert main(["check", str(rules_file)]) == 0
+    assert json.loads(capsys.readouterr().out)["name"]
+    assert main(["--version"]) == 0
+    assert json.loads(capsys.readouterr().out)["prog"] == "label-engine"
+    assert main(["check"]) == 2  # usage
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "usage"

@@ -12,7 +12,6 @@ only after the push; a run that fails is retried and re-reads its unacknowledged
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import dag, task
@@ -39,12 +38,8 @@ def stream_card_transactions_to_feast():
     @task
     def consume_stream() -> int:
         stream = load_pipeline_variables().transaction_stream
-        lines = run_component(FEATURE_STORE_PEX, ["stream", "--stream", stream])
-        summary = next((ln for ln in reversed(lines) if ln.startswith("stream:")), "")
-        match = re.search(r"\bpushed=(\d+)", summary)
-        if match is None:
-            raise ValueError(f"feature-store-cli printed no push count: {summary!r}")
-        return int(match.group(1))
+        pushed: int = run_component(FEATURE_STORE_PEX, ["stream", "--stream", stream])["pushed"]
+        return pushed
 
     consume_stream()
 

@@ -39,10 +39,11 @@ def monthly_model_retraining_report():
         # A manual run without a logical date reports the month before today.
         month = report_month(get_current_context().get("logical_date") or datetime.now(UTC))
         out = PlatformSettings().home / "reports" / "retraining"
-        lines = run_component(
+        result = run_component(
             MONITORING_PEX, ["retraining-report", "--month", month, "--output-dir", str(out)]
         )
-        return next((ln for ln in reversed(lines) if ln.startswith("retraining report:")), "")
+        report: str = result["report"]
+        return report
 
     retraining_report()
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
-from mlops_common.pex_runner import locate_pex, run_pex
+from mlops_common.pex_runner import locate_pex, run_pex_json
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
 
 FEATURE_STORE_PEX = "feature-store-cli"
@@ -42,7 +42,8 @@ class FeastMaterializeOperator(BaseOperator):
     def command(self) -> list[str]:
         return ["materialize", "--end", self.end]
 
-    def execute(self, context: Any) -> list[str]:
+    def execute(self, context: Any) -> dict[str, Any]:
+        """Returns the CLI's JSON result (``{"command": "materialize", "repo": ...}``)."""
         pex_dir = Path(self.pex_dir) if self.pex_dir else load_pipeline_variables().pex_dir
         pex = locate_pex(pex_dir, FEATURE_STORE_PEX)
-        return run_pex(pex, self.command(), log=self.log.info)
+        return run_pex_json(pex, self.command(), log=self.log.info)[1]

@@ -33,8 +33,14 @@ def _versions(home: Path, model: str) -> dict:
 def test_quickstart_runs_the_whole_flow_and_is_idempotent(quickstart_env: Path, capsys) -> None:
     home = quickstart_env
     assert main(["quickstart"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.err  # progress and the human summary; stdout is the JSON result
     assert "quickstart finished" in out
+    result = json.loads(captured.out)
+    assert result["stages"][0]["title"] == "generate raw data"
+    samples = next(st for st in result["stages"] if st["title"] == "score sample requests")
+    assert {body["label"] for body in samples["result"]["fraud"]} <= {"approve", "review", "block"}
+    assert Path(result["paths"]["reports"]) == (home / "reports").resolve()
     # Models trained, promoted and published as ONNX for the services.
     for model in ("fraud_detection_xgboost", "customer_churn_lightgbm"):
         assert (home / "models" / model / "champion" / "model.onnx").stat().st_size > 1000

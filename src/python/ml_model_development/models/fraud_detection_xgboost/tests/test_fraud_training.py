@@ -247,5 +247,5 @@ def test_batch_prediction_and_cli(platform, mlops_home: Path, monkeypatch, capsy
 
 def test_cli_reports_bad_config(monkeypatch, capsys) -> None:
     monkeypatch.setenv("TRAINING_HYPERPARAMETERS__MAX_DEPTH", "zero")
-    assert cli.main(["train", "fraud"]) == 2
+    assert cli.main(["train", "fraud"]) == 1  # a user error: one line, no traceback
     assert "TRAINING_HYPERPARAMETERS__MAX_DEPTH" in capsys.readouterr().err

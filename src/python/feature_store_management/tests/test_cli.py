@@ -1,0 +1,36 @@
+"""``feature-store-cli`` keeps the CLI contract (mlops_common.cli_contract)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from feature_store_management import cli
+
+
+def test_version_is_one_json_object(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--version"]) == 0
+    assert json.loads(capsys.readouterr().out)["prog"] == "feature-store-cli"
+
+
+def test_bad_arguments_exit_2_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["entities", "--use-case", "nope"]) == 2
+    captured = capsys.readouterr()
+    assert "invalid choice" in captured.err and "Traceback" not in captured.err
+    assert json.loads(captured.out)["error"]["code"] == "usage"
+
+
+def test_missing_input_file_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MLOPS_HOME", str(tmp_path))
+    missing = tmp_path / "decisions.json"
+    assert cli.main(["skew", "--decisions", str(missing), "--model", "m"]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert f"feature-store-cli: error: [Errno 2] No such file or directory: '{missing}'" in (
+        captured.err
+    )
+    assert json.loads(captured.out)["error"]["code"] == "FileNotFoundError"
