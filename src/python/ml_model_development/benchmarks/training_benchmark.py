@@ -210,7 +210,9 @@ def benchmark_model(
     say(f"bare training done in {bare_s:.1f}s")
 
     # the models as batch scoring and serving get them: from the registry
-    native = mlflow.sklearn.load_model(f"models:/{trainer.name}/{result.model_version}")
+    native = mlflow.sklearn.load_model(
+        mlflow_utils.native_model_uri(trainer.name, version=result.model_version)
+    )
     onnx_bytes = Path(
         mlflow.artifacts.download_artifacts(run_id=result.run_id, artifact_path=ONNX_ARTIFACT_PATH)
     ).read_bytes()
