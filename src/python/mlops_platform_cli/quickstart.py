@@ -45,7 +45,20 @@ def _batch_and_drift(s: CliSettings, model: str) -> dict:
     return {"batch": scored, "drift": drift}
 
 
+def _train(s: CliSettings, model: str, trained_at: list[datetime]) -> dict:
+    trained_at.append(datetime.now(UTC))
+    return steps.train(s, model, log=_indent)
+
+
+def _report_of_the_runs(s: CliSettings, trained_at: list[datetime]) -> dict:
+    """The calendar month that holds this quickstart's training runs (the month the first
+    one started in), not the last days: the same kind of report the monthly DAG writes."""
+    month = (trained_at[0] if trained_at else datetime.now(UTC)).strftime("%Y-%m")
+    return steps.retraining_report(s, month, log=_indent)
+
+
 def stages(s: CliSettings) -> list[Stage]:
+    trained_at: list[datetime] = []
     plan = [
         Stage("generate raw data", lambda: steps.generate_data(s, log=_indent)),
         Stage("dbt + Spark + ETL transformations", lambda: steps.features(s, "transform", _indent)),
@@ -58,15 +71,13 @@ def stages(s: CliSettings) -> list[Stage]:
     if s.platform.profile == Profile.SERVERS:
         plan.append(Stage("MLflow server", lambda: steps.start_mlflow_server(s, log=_indent)))
     plan += [
-        Stage("train + gate fraud (XGBoost -> ONNX)", lambda: steps.train(s, "fraud", log=_indent)),
-        Stage(
-            "train + gate churn (LightGBM -> ONNX)", lambda: steps.train(s, "churn", log=_indent)
-        ),
+        Stage("train + gate fraud (XGBoost -> ONNX)", lambda: _train(s, "fraud", trained_at)),
+        Stage("train + gate churn (LightGBM -> ONNX)", lambda: _train(s, "churn", trained_at)),
         Stage("start fraud and churn APIs", lambda: steps.serve(s, log=_indent)),
         Stage("score sample requests", lambda: steps.score_samples(s, log=_indent)),
         Stage("batch scoring + drift, fraud", lambda: _batch_and_drift(s, "fraud")),
         Stage("batch scoring + drift, churn", lambda: _batch_and_drift(s, "churn")),
-        Stage("monthly retraining report", lambda: steps.retraining_report(s, log=_indent)),
+        Stage("monthly retraining report", lambda: _report_of_the_runs(s, trained_at)),
     ]
     return plan
 

@@ -23,6 +23,7 @@ from ml_model_development.benchmarks.synthetic_data import (
     synthetic_frame,
 )
 from ml_model_development.benchmarks.training_report import ModelResult
+from ml_model_development.common_ml_utils import mlflow_utils
 from ml_model_development.common_ml_utils import batch_scoring
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
 from mlops_common.progress import Progress
@@ -73,7 +74,9 @@ def benchmark_model(
     say(f"bare training done in {bare_s:.1f}s")
 
     # the models as batch scoring and serving get them: from the registry
-    native = mlflow.sklearn.load_model(f"models:/{trainer.name}/{result.model_version}")
+    native = mlflow.sklearn.load_model(
+        mlflow_utils.native_model_uri(trainer.name, version=result.model_version)
+    )
     onnx_bytes = Path(
         mlflow.artifacts.download_artifacts(run_id=result.run_id, artifact_path=ONNX_ARTIFACT_PATH)
     ).read_bytes()

@@ -36,8 +36,14 @@ from ml_model_development.common_ml_utils.onnx_export import (
     with_missing_and_unseen,
 )
 from ml_model_development.common_ml_utils.preprocessing import prepare_frame
-from ml_model_development.common_ml_utils.run_logging import Evaluation, log_training_run
+from ml_model_development.common_ml_utils.run_logging import (
+    Evaluation,
+    LoggedModels,
+    input_example,
+    log_training_run,
+)
 from ml_model_development.common_ml_utils.settings import TrainingSettings, load_settings
+from ml_model_development.common_ml_utils.training_dataset import FeatureServiceSource
 from mlops_common.contracts.features import ModelContract
 from mlops_common.settings import PlatformSettings
 
@@ -169,8 +175,8 @@ class BaseModelTrainer(ABC):
         evaluation: Evaluation,
         onnx_bytes: bytes,
         parity: ParityReport,
-    ) -> str:
-        """Params, metrics, plots, native model and ONNX graph + signature into the run."""
+    ) -> LoggedModels:
+        """Params, metrics, plots, training set, ONNX model (signature) and native model."""
         return log_training_run(
             run_id=run_id,
             contract=self.contract,
@@ -182,6 +188,18 @@ class BaseModelTrainer(ABC):
             params=self.params(),
             decision_threshold=self.settings.decision_threshold,
             pip_requirements=self.pip_requirements(),
+            example=input_example(self.features(split.holdout), self.contract),
+            dataset_source=self.dataset_source(),
+        )
+
+    def dataset_source(self) -> FeatureServiceSource:
+        """Where the training rows came from: the feature service over the labelled rows."""
+        return FeatureServiceSource(
+            feature_service=self.contract.feature_service,
+            entity_rows=str(
+                self.settings.resolve_labels_path(self.platform, self.contract.use_case)
+            ),
+            feature_repo=str(self.settings.resolve_feature_repo(self.platform)),
         )
 
     def pip_requirements(self) -> list[str]:
@@ -195,15 +213,19 @@ class BaseModelTrainer(ABC):
         module = type(self.build_estimator()).__module__.split(".")[0]
         return "xgboost-cpu" if module == "xgboost" else module
 
-    def register(self, model_uri: str, run_id: str, record: HoldoutRecord | None = None) -> str:
-        """Register as challenger; the holdout record's tags let promotion find unseen rows."""
+    def register(
+        self, models: LoggedModels, run_id: str, record: HoldoutRecord | None = None
+    ) -> str:
+        """Register the ONNX model as challenger, linked to its run's native Pipeline; the
+        holdout record's tags let promotion find unseen rows."""
         return mlflow_utils.register(
-            model_uri,
+            models.onnx_uri,
             self.name,
             self.contract.challenger_alias,
             tags={
                 "run_id": run_id,
                 "feature_service": self.contract.feature_service,
+                mlflow_utils.NATIVE_MODEL_TAG: models.native_uri,
                 **(record.tags() if record is not None else {}),
             },
         )
@@ -240,19 +262,15 @@ class BaseModelTrainer(ABC):
         experiment_id = step("tracking", mlflow_utils.ensure_experiment, experiment, self.platform)
         with mlflow.start_run(experiment_id=experiment_id) as run:
             run_id = run.info.run_id
-            mlflow.set_tag("stage", "export")
             onnx_bytes, parity = step("export", self.export, pipeline, split.holdout)
             self.say(f"parity max |diff| {parity.max_abs_diff:.2e} over {parity.rows} rows")
-            model_uri = step(
-                "log", self.log, run_id, pipeline, split, evaluation, onnx_bytes, parity
-            )
+            models = step("log", self.log, run_id, pipeline, split, evaluation, onnx_bytes, parity)
             version = None
             if self.settings.register_model:
-                version = step("register", self.register, model_uri, run_id, split.record)
+                version = step("register", self.register, models, run_id, split.record)
                 self.say(
                     f"registered {self.name} version {version} as '{self.contract.challenger_alias}'"
                 )
-            mlflow.set_tag("stage", "done")
         return TrainingResult(
             registered_model_name=self.name,
             run_id=run_id,

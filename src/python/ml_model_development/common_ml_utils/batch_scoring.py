@@ -196,7 +196,7 @@ def score_batch(
     frame = load_training_frame(repo, entities, c)
     x = trainer.features(frame)
 
-    native = mlflow.sklearn.load_model(f"models:/{trainer.name}@{alias}")
+    native = mlflow.sklearn.load_model(mlflow_utils.native_model_uri(trainer.name, alias=alias))
     onnx_path = mlflow.artifacts.download_artifacts(
         run_id=version.run_id, artifact_path=ONNX_ARTIFACT_PATH
     )

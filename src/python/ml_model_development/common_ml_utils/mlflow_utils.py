@@ -4,6 +4,10 @@ Embedded profile: SQLite database and file artifacts under ``$MLOPS_HOME/mlflow`
 ``./mlruns``). Servers profile: the MLflow tracking server (PostgreSQL backend), which stores
 artifacts itself. Promotion uses the aliases ``challenger`` and ``champion``; stages are
 deprecated in MLflow 3.
+
+The registered model is the ONNX graph (``mlflow.onnx``), what the services serve; the
+sklearn Pipeline of the same run is found through the ``sklearn_model_uri`` tag
+(:func:`native_model_uri`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ import mlflow
 from mlflow.tracking import MlflowClient
 
 from mlops_common.settings import PlatformSettings
+
+# Run and model-version tag: ``models:/m-…`` URI of the run's native sklearn Pipeline.
+NATIVE_MODEL_TAG = "sklearn_model_uri"
 
 
 def tracking_uri(platform: PlatformSettings) -> str:
@@ -64,3 +71,17 @@ def version_for_alias(name: str, alias: str):  # -> ModelVersion | None
 
 def set_alias(name: str, alias: str, version: str) -> None:
     MlflowClient().set_registered_model_alias(name, alias, str(version))
+
+
+def native_model_uri(name: str, alias: str | None = None, version: str | None = None) -> str:
+    """URI of the sklearn Pipeline behind one version (by ``alias`` or ``version``).
+
+    Versions registered before the ONNX graph was the registered model have no tag: their
+    registered model *is* the Pipeline, so its ``models:/`` URI is returned.
+    """
+    client = MlflowClient()
+    if alias is not None:
+        mv = client.get_model_version_by_alias(name, alias)
+    else:
+        mv = client.get_model_version(name, str(version))
+    return mv.tags.get(NATIVE_MODEL_TAG) or f"models:/{name}/{mv.version}"

@@ -9,8 +9,10 @@ split of today's data instead would judge the champion on rows it trained on (RO
 vs 0.9576 unseen on the quickstart data), a head start that keeps a stale champion in place.
 
 The decision, its window and row counts go to the log, the JSON result and tags on the
-challenger version and its run (``promotion_*``; ``promotion.champion`` = ISO time it became
-champion, which the retraining report reads). The champion's ONNX graph and signature are
+challenger version and its run (``promotion_*``: when (``promotion_decided_at``), the metric
+compared with both scores, the margin, the previous champion, the reason;
+``promotion.champion`` = ISO time it became champion). The retraining report's history reads
+these version tags (``ml_reporting_monitoring.reports.mlflow_queries``). The champion's ONNX graph and signature are
 copied to ``$MLOPS_HOME/models/<name>/champion/`` so consumers without MLflow can load it.
 """
 
@@ -101,6 +103,9 @@ def _tag_decision(decision: PromotionDecision, run_id: str) -> None:
         "promotion_challenger_score": decision.challenger_score,
         "promotion_champion_score": decision.champion_score,
         "promotion_champion_version": decision.champion_version,
+        "promotion_margin": decision.margin,
+        # the champion this decision replaced (promoted) or kept; "none" for the first one
+        "promotion_previous_champion": decision.champion_version or "none",
         "promotion_promoted": decision.promoted,
         "promotion_reason": decision.reason,
         "promotion_decided_at": iso(datetime.now(UTC)),
@@ -160,7 +165,9 @@ def evaluate_and_promote(trainer: BaseModelTrainer) -> PromotionDecision:
     x, y = trainer.features(window.rows), trainer.labels(window.rows)
 
     def score(alias: str) -> float:
-        model = mlflow.sklearn.load_model(f"models:/{name}@{alias}")
+        # The native Pipeline linked to the version (the registered model is its ONNX graph,
+        # equal within the parity gate); one booster call scores the whole window.
+        model = mlflow.sklearn.load_model(mlflow_utils.native_model_uri(name, alias=alias))
         proba = model.predict_proba(x)[:, 1]
         return classification_metrics(y, proba, trainer.settings.decision_threshold)[metric]
 

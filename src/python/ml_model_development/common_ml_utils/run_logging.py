@@ -1,5 +1,14 @@
-"""What one training run leaves in MLflow: params, metrics, holdout tags, plots, the native
-model and the ONNX graph with its signature.
+"""What one training run leaves in MLflow: params, metrics, holdout tags, plots, the training
+set (``mlflow.log_input``), the ONNX graph as an ``mlflow.onnx`` model with a signature and an
+input example, and the native sklearn Pipeline as a second logged model of the same run.
+
+The ONNX model is the one that gets registered: the registry alias users load
+(``mlflow.pyfunc.load_model("models:/<name>@champion")``) is the very graph the services run.
+The Pipeline is not registered; its ``models:/m-…`` URI is a tag of the run and of the
+version (``sklearn_model_uri``, :func:`.mlflow_utils.native_model_uri`) for what needs the
+native booster (promotion scoring, native batch scoring, the parity reference). The raw graph
+and ``signature.json`` are also logged under ``onnx/`` (same bytes) for readers that copy
+files: the published champion folder.
 
 Kept out of :mod:`.base_model_trainer` so the template reads as the steps of a training and
 this module as the record of one; everything it logs is passed in explicitly (the holdout
@@ -14,16 +23,36 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
+import mlflow.onnx
 import numpy as np
+import pandas as pd
+from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 
 from ml_model_development.common_ml_utils.evaluation_utils import save_plots
 from ml_model_development.common_ml_utils.holdout import Split
-from ml_model_development.common_ml_utils.onnx_export import ParityReport, signature_document
+from ml_model_development.common_ml_utils.mlflow_utils import NATIVE_MODEL_TAG
+from ml_model_development.common_ml_utils.onnx_export import (
+    ParityReport,
+    onnx_inputs,
+    signature_document,
+)
+from ml_model_development.common_ml_utils.preprocessing import prepare_frame
+from ml_model_development.common_ml_utils.training_dataset import (
+    FeatureServiceSource,
+    log_training_set,
+)
 from mlops_common.contracts.features import ModelContract
-from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH, SIGNATURE_ARTIFACT_PATH
+from mlops_common.contracts.onnx_signature import (
+    ONNX_ARTIFACT_PATH,
+    OUTPUT_LABEL,
+    OUTPUT_PROBABILITIES,
+    SIGNATURE_ARTIFACT_PATH,
+)
 
-NATIVE_MODEL_NAME = "model"  # MLflow logged-model name of the sklearn Pipeline
+ONNX_MODEL_NAME = "model"  # MLflow logged-model name of the ONNX graph (the registered one)
+NATIVE_MODEL_NAME = "sklearn_pipeline"  # logged-model name of the sklearn Pipeline
+EXAMPLE_ROWS = 3
 
 
 @dataclass(frozen=True)
@@ -33,6 +62,14 @@ class Evaluation:
     metrics: dict[str, float]
     labels: np.ndarray
     proba: np.ndarray
+
+
+@dataclass(frozen=True)
+class LoggedModels:
+    """URIs (``models:/m-…``) of the two models one run logs."""
+
+    onnx_uri: str
+    native_uri: str
 
 
 def trusted_types(pipeline: Pipeline) -> list[str]:
@@ -54,8 +91,11 @@ def log_training_run(
     params: dict[str, object],
     decision_threshold: float,
     pip_requirements: list[str],
-) -> str:
-    """Log everything of the active run ``run_id``; return the native model's URI."""
+    example: pd.DataFrame,
+    dataset_source: FeatureServiceSource,
+) -> LoggedModels:
+    """Log everything of the active run ``run_id``; ``example`` is prepared holdout rows."""
+    log_training_set(split, contract, dataset_source)
     mlflow.log_params(params)
     mlflow.log_params({"train_rows": len(split.train), "holdout_rows": len(split.holdout)})
     holdout_tags = split.record.tags() if split.record is not None else {}
@@ -85,10 +125,54 @@ def log_training_run(
             )
         )
         mlflow.log_artifacts(str(onnx_dir), artifact_path=str(Path(ONNX_ARTIFACT_PATH).parent))
-    info = mlflow.sklearn.log_model(
+    native = mlflow.sklearn.log_model(
         pipeline,
         name=NATIVE_MODEL_NAME,
         pip_requirements=pip_requirements,
         skops_trusted_types=trusted_types(pipeline),
+    )
+    graph = log_onnx_model(onnx_bytes, contract, pipeline, example)
+    mlflow.set_tag(NATIVE_MODEL_TAG, native.model_uri)
+    return LoggedModels(onnx_uri=graph, native_uri=native.model_uri)
+
+
+def input_example(prepared: pd.DataFrame, contract: ModelContract) -> pd.DataFrame:
+    """A few complete prepared rows (NaN does not survive the example's JSON), else defaults."""
+    complete = prepared.dropna().head(EXAMPLE_ROWS)
+    if complete.empty:
+        complete = prepare_frame(pd.DataFrame([contract.defaults()]), contract)
+    return complete[contract.feature_names].reset_index(drop=True)
+
+
+def log_onnx_model(
+    onnx_bytes: bytes, contract: ModelContract, pipeline: Pipeline, example: pd.DataFrame
+) -> str:
+    """The graph as an ``mlflow.onnx`` model; return its URI.
+
+    The signature is tensor-based, one ``[-1, 1]`` input per feature (float32 or string) as
+    the graph declares them: with it pyfunc reshapes each DataFrame column to ``[N, 1]``
+    before ONNX Runtime sees it, so ``pyfunc.load_model(...).predict(frame)`` works on a plain
+    DataFrame of the contract's features (column-based specs would hand ORT ``[N]`` arrays,
+    which the graph refuses). The outputs in the signature are the native Pipeline's on the
+    example, as ONNX returns them (``label`` int64 ``[N]``, ``probabilities`` float32 ``[N, 2]``).
+    External data stays off: the services download one file, ``model.onnx``. Requirements are
+    given, not inferred: inference calls the raw ONNX wrapper on the example without the
+    signature's reshape and logs an ONNX Runtime traceback ("Invalid rank").
+    """
+    from importlib.metadata import version
+
+    import onnx
+
+    feeds = onnx_inputs(example, contract)
+    proba = np.asarray(pipeline.predict_proba(example), dtype=np.float32)
+    outputs = {OUTPUT_LABEL: proba.argmax(axis=1).astype(np.int64), OUTPUT_PROBABILITIES: proba}
+    info = mlflow.onnx.log_model(
+        onnx.load_from_string(onnx_bytes),
+        name=ONNX_MODEL_NAME,
+        signature=infer_signature(feeds, outputs),
+        input_example=example,
+        save_as_external_data=False,
+        pip_requirements=[f"{p}=={version(p)}" for p in ("onnx", "onnxruntime", "numpy", "pandas")],
+        onnx_execution_providers=["CPUExecutionProvider"],
     )
     return info.model_uri

@@ -14,6 +14,9 @@ this program (the ``serving-fixture`` PEX, training resolve) as a subprocess:
     serving-fixture score fraud|churn --tracking-uri URI --version V --rows rows.json
         native (sklearn/XGBoost/LightGBM) probabilities of the registered version for the
         given feature rows: the offline reference the services' ONNX scores must equal.
+        ``--engine pyfunc [--alias champion]``: instead the probabilities of
+        ``mlflow.pyfunc.load_model("models:/NAME@ALIAS")`` (the registered ONNX graph) on a
+        DataFrame of those rows.
 """
 
 from __future__ import annotations
@@ -113,15 +116,22 @@ def _score(args: argparse.Namespace) -> int:
     import mlflow
     import pandas as pd
 
+    from ml_model_development.common_ml_utils import mlflow_utils
     from ml_model_development.common_ml_utils.preprocessing import prepare_frame
+    from mlops_common.contracts.onnx_signature import OUTPUT_PROBABILITIES, POSITIVE_CLASS_COLUMN
 
     contract = MODEL_CONTRACTS[USE_CASE[args.model]]
     mlflow.set_tracking_uri(args.tracking_uri)
     mlflow.set_registry_uri(args.tracking_uri)
-    pipeline = mlflow.sklearn.load_model(f"models:/{contract.registered_model_name}/{args.version}")
+    name = contract.registered_model_name
     rows = json.loads(Path(args.rows).read_text())
-    frame = prepare_frame(pd.DataFrame(rows), contract)
-    proba = pipeline.predict_proba(frame)[:, 1]
+    frame = prepare_frame(pd.DataFrame(rows), contract)[contract.feature_names]
+    if args.engine == "pyfunc":  # the registered ONNX graph, as users load it from MLflow
+        model = mlflow.pyfunc.load_model(f"models:/{name}@{args.alias}")
+        proba = model.predict(frame)[OUTPUT_PROBABILITIES][:, POSITIVE_CLASS_COLUMN]
+    else:  # the native Pipeline linked to the version: the offline reference
+        uri = mlflow_utils.native_model_uri(name, version=args.version)
+        proba = mlflow.sklearn.load_model(uri).predict_proba(frame)[:, 1]
     print(json.dumps([float(p) for p in proba]))
     return 0
 
@@ -150,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("--tracking-uri", required=True)
     score.add_argument("--version", required=True)
     score.add_argument("--rows", required=True)
+    score.add_argument("--engine", choices=["native", "pyfunc"], default="native")
+    score.add_argument("--alias", default="champion")
     args = parser.parse_args(argv)
     handler = {
         "mlflow-server": _mlflow_server,

@@ -6,7 +6,8 @@ the same transaction JSON per request, a 3 s warm-up then ``--duration`` s measu
 mlflow, ...) so a slow spell of a shared machine hits every target alike; medians are compared.
 
 * ``mlflow`` — ``mlflow models serve`` of the registered fraud model version (pyfunc, pandas):
-  the baseline. It is sent the feature vector the fraud API computed for the same transaction,
+  the baseline. The registered model is the ONNX graph the API serves (``mlflow.onnx``; results
+  before that change served the sklearn Pipeline), so both sides run the same graph. It is sent the feature vector the fraud API computed for the same transaction,
   in its ``dataframe_split`` payload (it has no online store).
 * ``bare_fastapi`` (:mod:`reference_app`) — a plain ``@app.post`` FastAPI handler with a pydantic
   body, one redis-py ``HMGET``, feeds built per request, ORT: **what a team writes first**. Not a

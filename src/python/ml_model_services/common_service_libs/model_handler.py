@@ -95,7 +95,7 @@ class ModelHandler:
             return self.cache.read(ref)
         if ref.source == "registry":
             assert self.registry is not None
-            data = self.registry.download(ref.run_id)
+            data = self.registry.download(ref.name, ref.version)
         else:
             data = (self.published_dir / "model.onnx").read_bytes()
         self._cache_safely(self.cache.store, ref, data)

@@ -1,17 +1,31 @@
-"""The two MLflow REST calls the services need, with httpx: no ``mlflow`` in the serving image.
+"""The MLflow REST calls the services need, with httpx: no ``mlflow`` in the serving image.
 
-``GET /api/2.0/mlflow/registered-models/alias?name=..&alias=champion`` gives the version and
-run; ``GET /get-artifact?run_uuid=..&path=onnx/model.onnx`` the graph (the trainer logs it
-there, see :mod:`mlops_common.contracts.onnx_signature`). Every failure is a
-:class:`~.model_ref.ModelSourceError`, which the handler turns into "try the cache".
+All three are MLflow's documented REST API:
+
+1. ``GET /api/2.0/mlflow/registered-models/alias?name=..&alias=champion``: version and run;
+2. ``GET /api/2.0/mlflow/model-versions/get-download-uri?name=..&version=..``: where that
+   version's files are (the registered model is the ONNX graph, an ``mlflow.onnx`` model,
+   so its folder holds ``model.onnx``), an ``mlflow-artifacts:/…`` URI when the tracking
+   server proxies artifacts (``mlflow server --serve-artifacts``, the default, with
+   ``--artifacts-destination``, as the quickstart, the lab and the ``mlflow_server`` role run it);
+3. ``GET /api/2.0/mlflow-artifacts/artifacts/<path>/model.onnx``: the graph's bytes.
+
+The service thus downloads exactly the files of the registered version, not a run artifact
+by convention. Every failure is a :class:`~.model_ref.ModelSourceError`, which the handler
+turns into "try the cache".
 """
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlsplit
+
 import httpx
 
 from ml_model_services.common_service_libs.model_ref import ModelSourceError
-from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
+
+PROXIED_SCHEME = "mlflow-artifacts"
+ARTIFACTS_ROUTE = "/api/2.0/mlflow-artifacts/artifacts/"
+ONNX_MODEL_FILE = "model.onnx"  # the file of an ``mlflow.onnx`` model
 
 
 class MlflowRegistryClient:
@@ -47,6 +61,25 @@ class MlflowRegistryClient:
             raise ModelSourceError(f"no version of {name} has alias {alias!r}")
         return str(mv["version"]), str(mv.get("run_id", ""))
 
-    def download(self, run_id: str, path: str = ONNX_ARTIFACT_PATH) -> bytes:
-        """The bytes of one run artifact (by default the ONNX graph)."""
-        return self._get("/get-artifact", {"run_uuid": run_id, "path": path}).content
+    def download_uri(self, name: str, version: str) -> str:
+        """The artifact URI of one registered version's files."""
+        body = self._get(
+            "/api/2.0/mlflow/model-versions/get-download-uri", {"name": name, "version": version}
+        ).json()
+        uri = body.get("artifact_uri")
+        if not uri:
+            raise ModelSourceError(f"MLflow gave no download URI for {name} version {version}")
+        return str(uri)
+
+    def download(self, name: str, version: str, filename: str = ONNX_MODEL_FILE) -> bytes:
+        """The bytes of one file of a registered version (by default its ONNX graph)."""
+        uri = self.download_uri(name, version)
+        parts = urlsplit(uri)
+        if parts.scheme != PROXIED_SCHEME:
+            raise ModelSourceError(
+                f"{name} version {version} lives at {uri}, which the tracking server does not"
+                " serve: run `mlflow server` with --serve-artifacts and --artifacts-destination"
+                " (the default setup) and register the model through that server"
+            )
+        path = quote(f"{parts.path.strip('/')}/{filename}")
+        return self._get(ARTIFACTS_ROUTE + path, {}).content

@@ -93,14 +93,17 @@ def golden(work: Path) -> Iterator[dict]:
 
 
 def native_scores(
-    mlflow: Proc, work: Path, model: str, version: str, rows: list[dict]
+    mlflow: Proc, work: Path, model: str, version: str, rows: list[dict], engine: str = "native"
 ) -> list[float]:
-    """Probabilities of the registered model itself (sklearn pipeline, not ONNX)."""
+    """Probabilities of the version's native sklearn Pipeline (the offline reference), or with
+    ``engine="pyfunc"`` of ``mlflow.pyfunc.load_model("models:/<name>@champion")``: the
+    registered ONNX graph as MLflow users load it."""
     path = work / f"rows_{uuid.uuid4().hex[:6]}.json"
     path.write_text(json.dumps(rows))
     out = run_pex(
         FIXTURE_PEX,
-        ["score", model, "--tracking-uri", mlflow.url, "--version", version, "--rows", str(path)],
+        ["score", model, "--tracking-uri", mlflow.url, "--version", version, "--rows", str(path),
+         "--engine", engine],
         cwd=work,
-    )
+    )  # fmt: skip
     return json.loads(out)

@@ -58,6 +58,9 @@ def test_churn_scores_equal_the_offline_model(
     assert [p["entity_known"] for p in predictions] == [True] * (len(predictions) - 1) + [False]
 
     offline = native_scores(mlflow_server, work, "churn", "1", [p["features"] for p in predictions])
+    features = [p["features"] for p in predictions]  # pyfunc on the alias = the served graph
+    pyfunc = native_scores(mlflow_server, work, "churn", "1", features, engine="pyfunc")
+    assert pyfunc == pytest.approx([p["probability"] for p in predictions], abs=1e-7)
     rules = load_rules(bundled_rules_path(CHURN.use_case))
     for prediction, reference in zip(predictions, offline, strict=True):
         assert abs(prediction["probability"] - reference) <= 1e-5

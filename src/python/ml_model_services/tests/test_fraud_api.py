@@ -168,6 +168,10 @@ def test_scores_equal_the_offline_model(
     assert any(p["degraded"] for p in predictions) and not all(p["degraded"] for p in predictions)
 
     offline = native_scores(mlflow_server, work, "fraud", "1", [p["features"] for p in predictions])
+    # MLflow users load the champion alias with pyfunc and get the served graph's very scores
+    features = [p["features"] for p in predictions]
+    pyfunc = native_scores(mlflow_server, work, "fraud", "1", features, engine="pyfunc")
+    assert pyfunc == pytest.approx([p["probability"] for p in predictions], abs=1e-7)
     rules = load_rules(bundled_rules_path(FRAUD.use_case))
     sdk = golden["redis"]["fraud"]
     for i, (prediction, request, reference) in enumerate(

@@ -1,8 +1,9 @@
 """What happened to each retrained model and why: promotion decisions and drift alerts.
 
 The promotion gate (trainer PEX) records its decision on the challenger's model version
-(tags ``promotion_promoted``, ``promotion_reason``, ``promotion_window`` — the rows both models
-were scored on, after both data cutoffs —, ``promotion_decided_at``); that record is used
+(tags ``promotion_promoted``, ``promotion_reason`` — metric, both scores and the margin —,
+``promotion_window`` — the rows both models were scored on, after both data cutoffs —,
+``promotion_previous_champion``, ``promotion_decided_at``); that record is used
 first. Versions from before the gate recorded itself fall back to the training DAG's log
 (``$MLOPS_HOME/notifications/training.jsonl``) and then to a reconstruction from the registry:
 a version that holds or held ``champion`` was promoted, any other was refused, and the reason
@@ -99,6 +100,8 @@ def promotion_decisions(
             promoted = gate["promoted"] == "true"
             reason = f"{gate.get('reason', '')}; compared on {gate.get('window', '?')}"
             reason += f" ({gate.get('rows', '?')} rows, {gate.get('positives', '?')} positive)"
+            if gate.get("previous_champion") not in (None, "", "none"):
+                reason += f"; champion before: v{gate['previous_champion']}"
             source = "promotion gate"
             at = pd.Timestamp(gate.get("decided_at") or moment)
         elif not logged.empty:

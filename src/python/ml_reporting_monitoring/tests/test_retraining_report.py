@@ -149,3 +149,37 @@ def test_the_gates_own_record_names_the_window_it_compared_on() -> None:
     assert "compared on rows after 2026-11-24T23:44:33+00:00 (1420 rows, 33 positive)" in (
         row["reason"]
     )
+
+
+def test_history_reads_the_promotion_tags_from_the_registry(tmp_path) -> None:
+    """The tags the promotion step writes on a version (names as in the trainer's
+    ``promotion._tag_decision``), read back from a real store: when it became champion,
+    the champion it replaced, the metric, scores and margin in the reason."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client.create_registered_model(NAME)
+    for i in (1, 2):
+        (tmp_path / f"v{i}").mkdir()
+        client.create_model_version(NAME, source=str(tmp_path / f"v{i}"))
+    promoted_at = (NOW - timedelta(hours=3)).replace(microsecond=0).isoformat()
+    reason = "challenger roc_auc 0.9612 >= champion 0.9540 + margin 0.001 on 812 rows"
+    tags = {"promotion_promoted": "true", "promotion_reason": reason,
+            "promotion_window": "rows after 2026-11-24T23:44:33+00:00", "promotion_rows": "812",
+            "promotion_positives": "20", "promotion_previous_champion": "1",
+            "promotion_margin": "0.001", "promotion_metric": "roc_auc",
+            "promotion_decided_at": promoted_at, "promotion.champion": promoted_at}  # fmt: skip
+    for key, value in tags.items():
+        client.set_model_version_tag(NAME, "2", key, value)
+    client.set_registered_model_alias(NAME, "champion", "2")
+
+    versions = model_versions(client, NAME)
+    history = alias_history(versions, "champion")
+    assert history["version"].tolist() == [2]
+    assert history["promoted_at"].iloc[0] == pd.Timestamp(promoted_at)
+    decisions = promotion_decisions(
+        NAME, versions, history, {}, NOW - timedelta(days=1), NOW + timedelta(days=1)
+    )
+    row = decisions[decisions["version"] == 2].iloc[0]
+    assert row["decision"] == "promoted" and row["source"] == "promotion gate"
+    assert row["at"] == pd.Timestamp(promoted_at)
+    assert reason in row["reason"] and "champion before: v1" in row["reason"]

@@ -83,3 +83,19 @@ def test_missing_pex_says_how_to_build_it(pex_dir, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "./pants package src/python/feature_store_management:feature-store-cli" in err
+
+
+def test_quickstart_report_covers_the_month_of_its_training_runs(pex_dir):
+    from datetime import UTC, datetime
+
+    from mlops_platform_cli import quickstart
+    from mlops_platform_cli.settings import CliSettings
+
+    plan = {stage.title: stage for stage in quickstart.stages(CliSettings())}
+    before = datetime.now(UTC).strftime("%Y-%m")
+    plan["train + gate fraud (XGBoost -> ONNX)"].action()
+    plan["train + gate churn (LightGBM -> ONNX)"].action()
+    after = datetime.now(UTC).strftime("%Y-%m")
+    argv = plan["monthly retraining report"].action()["argv"]  # the fake PEX echoes it
+    assert argv[0] == "retraining-report" and "--days" not in argv
+    assert argv[argv.index("--month") + 1] in (before, after)  # the first run's month

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import onnx
 import psycopg
 import pytest
@@ -94,6 +95,20 @@ def test_train_register_and_promote_against_server(mlflow_server: str, mlops_hom
     # the server, not the client, stored the artifacts (proxied artifact access)
     run = client.get_run(result.run_id)
     assert run.info.artifact_uri.startswith("mlflow-artifacts:")
+
+    # What the services do (documented REST API, no mlflow client): the version's download URI
+    # is a proxied one and the artifacts API serves the registered ONNX graph's bytes.
+    uri = httpx.get(
+        f"{mlflow_server}/api/2.0/mlflow/model-versions/get-download-uri",
+        params={"name": CHURN.registered_model_name, "version": "1"},
+        timeout=10,
+    ).json()["artifact_uri"]
+    assert uri.startswith("mlflow-artifacts:/")
+    path = uri.removeprefix("mlflow-artifacts:").lstrip("/")
+    graph = httpx.get(
+        f"{mlflow_server}/api/2.0/mlflow-artifacts/artifacts/{path}/model.onnx", timeout=10
+    )
+    assert graph.status_code == 200 and graph.content == Path(local).read_bytes()
 
 
 def test_servers_profile_defaults_to_local_server() -> None:

@@ -161,5 +161,12 @@ def test_version_and_run_tags_carry_the_cutoff(grown) -> None:
         assert float(version.tags["promotion_challenger_score"]) == pytest.approx(
             g.decision.challenger_score
         )
+        # ... and the decision itself: when, against which champion, by what margin, why
+        assert version.tags["promotion_previous_champion"] == g.champion_version
+        assert float(version.tags["promotion_margin"]) == g.decision.margin
+        assert version.tags["promotion_metric"] == g.decision.metric
+        assert version.tags["promotion_reason"] == g.decision.reason
+        assert version.tags["promotion_decided_at"].endswith("+00:00")
+        assert ("promotion.champion" in version.tags) is g.decision.promoted
         champion = client.get_model_version(g.trainer.name, g.champion_version)
         assert "promotion.champion" in champion.tags  # read by the retraining report

@@ -9,6 +9,7 @@ from ml_model_development.models.customer_churn_lightgbm.config import ChurnTrai
 from ml_model_development.models.customer_churn_lightgbm.predict_batch import predict_batch
 from ml_model_development.models.customer_churn_lightgbm.promote import promote
 from ml_model_development.models.customer_churn_lightgbm.train import CustomerChurnTrainer
+from ml_model_development.testing.registry_checks import check_registered_model
 from mlops_common.contracts.features import CHURN
 
 
@@ -37,6 +38,7 @@ def test_churn_end_to_end(platform, mlops_home: Path) -> None:
     client = MlflowClient()
     champion = client.get_model_version_by_alias(CHURN.registered_model_name, "champion")
     assert str(champion.version) == good.model_version
+    check_registered_model(trainer(platform))  # pyfunc alias = served ONNX graph, dataset
 
     entities = pd.read_parquet(mlops_home / "labels" / "customer_churn_labels.parquet")
     path = mlops_home / "churn_entities.parquet"

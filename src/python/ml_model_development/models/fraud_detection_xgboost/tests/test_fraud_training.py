@@ -24,6 +24,7 @@ from ml_model_development.models.fraud_detection_xgboost.data_loader import load
 from ml_model_development.models.fraud_detection_xgboost.predict_batch import predict_batch
 from ml_model_development.models.fraud_detection_xgboost.promote import promote
 from ml_model_development.models.fraud_detection_xgboost.train import FraudDetectionTrainer
+from ml_model_development.testing.registry_checks import check_registered_model
 from mlops_common.contracts.features import FRAUD
 from mlops_common.label_engine import RuleSet, bundled_rules_path, dry_run, load_rules, read_history
 from mlops_common.settings import PlatformSettings
@@ -73,6 +74,24 @@ def test_train_register_promote_both_ways(platform, mlops_home: Path) -> None:
     challenger = client.get_model_version_by_alias(FRAUD.registered_model_name, "challenger")
     assert str(champion.version) == strong.model_version
     assert str(challenger.version) == worse.model_version
+
+    # promotion record on the version: when, the champion it replaced, what was compared
+    tags = champion.tags
+    assert tags["promotion_promoted"] == "true" and tags["promotion_reason"] == won.reason
+    assert tags["promotion_previous_champion"] == weak.model_version
+    assert tags["promotion_metric"] == "roc_auc"
+    assert float(tags["promotion_challenger_score"]) == pytest.approx(won.challenger_score)
+    assert float(tags["promotion_champion_score"]) == pytest.approx(won.champion_score)
+    assert float(tags["promotion_margin"]) == won.margin
+    assert tags["promotion.champion"] == tags["promotion_decided_at"]
+    refused = client.get_model_version(FRAUD.registered_model_name, worse.model_version).tags
+    assert refused["promotion_promoted"] == "false" and "promotion.champion" not in refused
+    assert refused["promotion_previous_champion"] == strong.model_version
+    first_tags = client.get_model_version(FRAUD.registered_model_name, weak.model_version).tags
+    assert first_tags["promotion_previous_champion"] == "none"
+
+    # the alias users load is the served ONNX graph (pyfunc), with signature and training set
+    check_registered_model(trainer(platform, STRONG))
 
     # run layout: ONNX graph + signature beside the native model, params/metrics/plots logged
     run = client.get_run(strong.run_id)
