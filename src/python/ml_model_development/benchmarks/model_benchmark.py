@@ -23,8 +23,7 @@ from ml_model_development.benchmarks.synthetic_data import (
     synthetic_frame,
 )
 from ml_model_development.benchmarks.training_report import ModelResult
-from ml_model_development.common_ml_utils import mlflow_utils
-from ml_model_development.common_ml_utils import batch_scoring
+from ml_model_development.common_ml_utils import batch_scoring, mlflow_utils
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
 from mlops_common.progress import Progress
 from mlops_common.settings import PlatformSettings

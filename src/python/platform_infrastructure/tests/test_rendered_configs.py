@@ -149,11 +149,20 @@ def test_grafana_provisioning(rendered: Path) -> None:
 def test_feast_feature_store_yaml_for_servers(rendered: Path) -> None:
     fs = yaml.safe_load((rendered / "server2" / "feature_store.yaml").read_text())
     assert fs["registry"]["registry_type"] == "sql"
-    assert fs["registry"]["path"].startswith("postgresql+psycopg://feast:")
-    assert fs["registry"]["path"].endswith(f"@{SERVER1}:5432/feast_registry")
+    # No secret in the file: Feast expands ${VAR} from feast.env (mode 0600) at load time.
+    assert fs["registry"]["path"] == f"postgresql+psycopg://feast@{SERVER1}:5432/feast_registry"
+    connect_args = fs["registry"]["sqlalchemy_config_kwargs"]["connect_args"]
+    assert connect_args == {"password": "${MLOPS_FEAST_POSTGRES_PASSWORD}"}
     assert fs["online_store"] == {
         "type": "redis",
-        "connection_string": f"{SERVER2}:6379,db=0,password=CHANGE_ME",
+        "connection_string": f"{SERVER2}:6379,db=0,password=${{MLOPS_FEAST_REDIS_PASSWORD}}",
+    }
+    assert fs["offline_store"]["password"] == "${MLOPS_FEAST_POSTGRES_PASSWORD}"
+    assert "CHANGE_ME" not in (rendered / "server2" / "feature_store.yaml").read_text()
+    secrets = _env_file(rendered / "server2" / "feast.env")
+    assert secrets == {
+        "MLOPS_FEAST_POSTGRES_PASSWORD": "CHANGE_ME",
+        "MLOPS_FEAST_REDIS_PASSWORD": "CHANGE_ME",
     }
     offline = fs["offline_store"]
     assert (offline["type"], offline["host"], offline["database"], offline["sslmode"]) == (
