@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -50,7 +51,7 @@ def settings(
     request: pytest.FixtureRequest, make_settings: SettingsFactory, tmp_path: Path
 ) -> Iterator[FeatureStoreSettings]:
     profile: Profile = request.param
-    stores: dict[str, str] = {}
+    stores: dict[str, Any] = {}  # pydantic validates each field
     if profile == Profile.SERVERS:  # a database of this session, a project of this test
         stores = {"postgres_dsn": request.getfixturevalue("pg_database"), "redis_url": REDIS_URL}
     platform = PlatformSettings(profile=profile, home=tmp_path / "home", **stores)
@@ -70,7 +71,9 @@ def tiny_table(view: str) -> pd.DataFrame:
     now = pd.Timestamp.now(tz="UTC").floor("s")
     frame = pd.DataFrame({"user_id": [1, 2], TIMESTAMP_FIELD: [now, now]})
     for field in contract_fields(view):
-        values = {String: ["a", "b"], Int64: [1, 2]}.get(field.dtype, [0.5, 1.5])
+        values: list[object] = (
+            ["a", "b"] if field.dtype == String else [1, 2] if field.dtype == Int64 else [0.5, 1.5]
+        )
         frame[field.name] = values
     return frame
 

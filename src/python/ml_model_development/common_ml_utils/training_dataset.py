@@ -14,9 +14,9 @@ import warnings
 from typing import Any
 
 import mlflow
-import mlflow.data
 import pandas as pd
 from mlflow.data.dataset_source import DatasetSource
+from mlflow.data.pandas_dataset import from_pandas
 
 from ml_model_development.common_ml_utils.holdout import TIMESTAMP, Split, iso
 from mlops_common.contracts.features import ModelContract
@@ -82,7 +82,7 @@ def log_training_set(split: Split, contract: ModelContract, source: FeatureServi
         # The 0/1 label is an integer column; MLflow's hint about missing integers is about
         # inference inputs, and a training label is never missing (the data contract).
         warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
-        dataset = mlflow.data.from_pandas(
+        dataset = from_pandas(
             frame,
             source=source,
             targets=contract.label,

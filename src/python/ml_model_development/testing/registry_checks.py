@@ -66,8 +66,9 @@ def check_registered_model(trainer: BaseModelTrainer, alias: str = "champion") -
     np.testing.assert_allclose(native, served, atol=trainer.settings.parity_tolerance)
 
     # The run lists its training set: source, digest, row count, time range.
+    assert version.run_id is not None
     run = client.get_run(version.run_id)
-    assert "stage" not in run.data.tags
+    assert "stage" not in run.data.tags and run.inputs is not None
     training = [
         d
         for d in run.inputs.dataset_inputs
@@ -76,6 +77,7 @@ def check_registered_model(trainer: BaseModelTrainer, alias: str = "champion") -
     assert len(training) == 1
     dataset, tags = training[0].dataset, {t.key: t.value for t in training[0].tags}
     assert dataset.source_type == "feast_feature_service" and dataset.digest
+    assert dataset.source is not None and dataset.profile is not None
     assert json.loads(dataset.source)["feature_service"] == contract.feature_service
     train_rows = int(run.data.params["train_rows"])
     assert json.loads(dataset.profile)["num_rows"] == train_rows == int(tags["rows"])
