@@ -8,6 +8,7 @@ writes the same feature values and leaves the online store in the same state.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,20 @@ class FeastMaterializeOperator(BaseOperator):
     def command(self) -> list[str]:
         return ["materialize", "--end", self.end]
 
-    def execute(self, context: Any) -> list[str]:
+    def execute(self, context: Any) -> dict[str, Any]:
         pex_dir = Path(self.pex_dir) if self.pex_dir else load_pipeline_variables().pex_dir
         pex = locate_pex(pex_dir, FEATURE_STORE_PEX)
-        return run_pex(pex, self.command(), log=self.log.info)
+        # Every line goes to the task log; only the result goes to XCom (the metadata DB).
+        return materialize_result(self.end, run_pex(pex, self.command(), log=self.log.info))
+
+
+def materialize_result(end: str, lines: list[str]) -> dict[str, Any]:
+    """The CLI's last line (its JSON result, or its summary line) and the end it ran to."""
+    last = next((ln.strip() for ln in reversed(lines) if ln.strip()), "")
+    try:
+        parsed = json.loads(last)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        return {"end": end, **parsed}
+    return {"end": end, "summary": last}
