@@ -8,14 +8,19 @@ from typing import Any
 
 from airflow.sdk import CronTriggerTimetable, dag
 
+from mlops_orchestration_pipelines.notifiers import FailureNotifier
+
 DEFAULT_ARGS: dict[str, object] = {
     "owner": "mlops-platform",
     "retries": 2,
     "retry_delay": timedelta(minutes=2),
+    # Called once a task has failed for good (not on each retry).
+    "on_failure_callback": [FailureNotifier()],
 }
 
 PLATFORM_TAG = "mlops-platform"
 
+# Time-zone aware (UTC): a naive start date would be read in the server's default time zone.
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -36,6 +41,7 @@ def model_dag(
     use_case: str,
     doc_md: str,
     timeout: timedelta,
+    params: dict[str, Any] | None = None,
 ) -> Callable[..., Any]:
     """The ``@dag`` decorator of a per-model DAG (training, batch scoring, drift).
 
@@ -51,4 +57,5 @@ def model_dag(
         tags=[PLATFORM_TAG, domain, use_case],
         doc_md=doc_md,
         max_active_runs=1,
+        params=params,
     )

@@ -6,6 +6,8 @@
 3. environment variables ``MLOPS_PIPELINE_<FIELD>`` (``__`` for nesting).
 
 Layers 1 and 3 work without a scheduler so tests and the CLI see the same values as DAGs.
+Service endpoints are not variables: they are Airflow Connections ``mlops_<use_case>_api``
+(``utils/internal_api_hook.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ class PipelineVariables(MlopsBaseSettings):
     backup_dir: Path
     backup_keep: PositiveInt = 7
     drift_psi_threshold: float = Field(0.2, gt=0)
-    service_urls: dict[str, str] = Field(default_factory=dict)
     skew_sample_size: PositiveInt = Field(
         500, description="Recent decisions per service the feature-skew check recomputes."
     )

@@ -15,7 +15,9 @@ registry's **champion**, apply the **Label Engine** rules, and store the results
   that day's rows of the PostgreSQL table ``mlops_predictions.<registered model name>`` in
   one transaction, for systems that query predictions with SQL.
 * ``publish`` — writes the partition's ``_manifest.json`` (rows, model and rules versions,
-  run id) atomically; consumers read a partition only once its manifest exists.
+  run id) atomically; consumers read a partition only once its manifest exists. Its success
+  is an event of the ``predictions_<use_case>`` asset whose ``extra`` names the day
+  (``partition_date``) and ``rows``: the drift check is scheduled on it.
 
 Every step replaces its output for the interval, never appends, so re-running or retrying a
 day leaves exactly one copy of that day's rows. Scoring never touches registry aliases.
@@ -35,6 +37,7 @@ from mlops_common.atomic_files import atomic_write_text
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import bundled_rules_path
 from mlops_common.settings import PlatformSettings
+from mlops_orchestration_pipelines.assets import OFFLINE_FEATURES, champion, predictions
 from mlops_orchestration_pipelines.component_runs import run_component
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
 from mlops_orchestration_pipelines.dag_defaults import daily_timetable, model_dag
@@ -102,7 +105,7 @@ def build_batch_scoring_dag(
             )  # fmt: skip
             return {"entities": exported["output"], "rows": exported["rows"], "start": str(start)}
 
-        @task
+        @task(inlets=[OFFLINE_FEATURES, champion(contract.registered_model_name)])
         def score_and_label(exported: dict[str, Any]) -> dict[str, Any]:
             start, _ = _interval()
             target = partition_dir(contract.use_case, start)
@@ -120,10 +123,16 @@ def build_batch_scoring_dag(
             )  # fmt: skip
             return {**result, "partition": str(target), "rules_file": str(rules)}
 
-        @task
+        predictions_asset = predictions(contract.use_case)
+
+        @task(outlets=[predictions_asset])
         def publish(scored: dict[str, Any]) -> dict[str, Any]:
             context = get_current_context()
             start, end = _interval()
+            context["outlet_events"][predictions_asset].extra = {
+                "partition_date": f"{start.astimezone(UTC):%Y-%m-%d}",
+                "rows": scored["rows"],
+            }
             target = Path(scored["partition"])
             manifest = {
                 "use_case": contract.use_case,

@@ -1,9 +1,9 @@
 """Daily train/serve skew check of a model API's window features.
 
-* ``fetch_decisions`` — asks the running service (pipeline variable ``service_urls``) for a
-  random sample of its recent decisions (``GET /admin/decisions``: card holder, decision time,
-  the model inputs it used) and keeps them under ``$MLOPS_HOME/monitoring/skew/``. No URL
-  configured: the task is skipped and says which variable to set.
+* ``fetch_decisions`` — asks the running service (Airflow connection ``mlops_<use_case>_api``)
+  for a random sample of its recent decisions (``GET /admin/decisions``: card holder, decision
+  time, the model inputs it used) and keeps them under ``$MLOPS_HOME/monitoring/skew/``. No
+  connection: the task is skipped and names the connection to define.
 * ``check_skew`` — ``feature-store-cli skew`` recomputes each decision's window features from
   the raw payments strictly before its decision time (the offline definition) and compares
   value by value. The gauges ``mlops_feature_skew_ratio{model,feature}`` go to node_exporter's
@@ -28,7 +28,7 @@ from mlops_orchestration_pipelines.dag_defaults import daily_timetable, model_da
 from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator import (
     FEATURE_STORE_PEX,
 )
-from mlops_orchestration_pipelines.utils.internal_api_client import InternalApiClient
+from mlops_orchestration_pipelines.utils.internal_api_hook import InternalApiHook, service_conn_id
 
 
 def decisions_path(use_case: str) -> Path:
@@ -50,12 +50,14 @@ def build_feature_skew_dag(contract: ModelContract, *, dag_id: str, cron: str, d
         @task
         def fetch_decisions() -> str:
             variables = load_pipeline_variables()
-            url = variables.service_urls.get(contract.use_case)
-            if not url:
+            hook = InternalApiHook.for_use_case(contract.use_case)
+            if hook is None:
                 raise AirflowSkipException(
-                    f"no URL for {contract.use_case} in the pipeline variable service_urls"
+                    f"no Airflow connection {service_conn_id(contract.use_case)}"
                 )
-            payload = InternalApiClient(url).request(
+            client = hook.get_conn()
+            url = client.base_url
+            payload = client.request(
                 "GET", "/admin/decisions", params={"limit": variables.skew_sample_size}
             )
             target = decisions_path(contract.use_case)

@@ -5,8 +5,11 @@
   ``$MLOPS_HOME/monitoring/reference/<use_case>.parquet``: the training-time distribution of
   every model feature and of the score, as the champion sees it. Rebuilt each run (replaced
   atomically), so a newly promoted champion gets a matching reference.
-* ``check_drift`` — ``monitoring-cli drift`` compares that reference with the last complete
-  day's batch-scoring partition (features and ``score``); it writes the JSON/HTML report and
+* ``check_drift`` — ``monitoring-cli drift`` compares that reference with the day's
+  batch-scoring partition (features and ``score``): the DAG is scheduled on the
+  ``predictions_<use_case>`` asset, so it runs when batch scoring publishes a day, and checks
+  the day the asset event names (``extra.partition_date``; a manual run with a logical date
+  checks the day before it). A day without rows is skipped; it writes the JSON/HTML report and
   Prometheus gauges under ``$MLOPS_HOME/reports/drift/<model>/dt=<day>``. Exit code 3 means
   drift was flagged: the task returns True and the retraining trigger runs; otherwise the
   trigger is skipped. The PSI threshold is the pipeline variable ``drift_psi_threshold``.
@@ -18,19 +21,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import DAG, get_current_context, task
+from airflow.sdk import DAG, Asset, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
 
 from mlops_common.contracts.features import ModelContract
 from mlops_common.settings import PlatformSettings
+from mlops_orchestration_pipelines.assets import champion, predictions
 from mlops_orchestration_pipelines.component_runs import (
     run_component,
     run_component_status,
 )
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
-from mlops_orchestration_pipelines.dag_defaults import daily_timetable, model_dag
+from mlops_orchestration_pipelines.dag_defaults import model_dag
 from mlops_orchestration_pipelines.dag_factories.batch_scoring import PART_FILE, partition_dir
 from mlops_orchestration_pipelines.dag_factories.training import TRAINER_PEX
 
@@ -42,20 +47,45 @@ def reference_path(use_case: str) -> Path:
     return PlatformSettings().home / "monitoring" / "reference" / f"{use_case}.parquet"
 
 
-def build_drift_check_dag(
-    cli_name: str, contract: ModelContract, *, dag_id: str, cron: str, doc: str
-) -> DAG:
+def checked_day(context: Any, asset: Asset) -> datetime:
+    """The day to check: the newest triggering event's partition, else the logical day before.
+
+    Raises ``AirflowSkipException`` when batch scoring published a day without rows.
+    """
+    events = context.get("triggering_asset_events") or {}
+    for event in reversed(list(events.get(asset, []))):
+        extra = event.extra or {}
+        if "partition_date" in extra:
+            if extra.get("rows") == 0:
+                raise AirflowSkipException(f"no predictions on {extra['partition_date']}")
+            return datetime.strptime(extra["partition_date"], "%Y-%m-%d").replace(tzinfo=UTC)
+    end = context.get("data_interval_end") or context.get("logical_date")
+    if end is None:
+        raise ValueError(
+            "no predictions asset event and no logical date: trigger the DAG with a logical "
+            "date (it checks the day before) or let batch scoring's asset event start it"
+        )
+    return (
+        (cast(datetime, end) - timedelta(days=1))
+        .astimezone(UTC)
+        .replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+
+
+def build_drift_check_dag(cli_name: str, contract: ModelContract, *, dag_id: str, doc: str) -> DAG:
+    predictions_asset = predictions(contract.use_case)
+
     @model_dag(
         dag_id=dag_id,
-        # Runs after the day's batch scoring (midnight UTC) and checks that complete day.
-        schedule=daily_timetable(cron),
+        # Runs when batch scoring publishes a day's predictions, and checks that day.
+        schedule=[predictions_asset],
         domain="monitoring",
         use_case=contract.use_case,
         doc_md=f"{doc}\n\n{__doc__}",
         timeout=timedelta(hours=1),
     )
     def drift_check():
-        @task
+        @task(inlets=[champion(contract.registered_model_name)])
         def score_reference() -> dict:
             home = PlatformSettings().home
             labels = home / "labels" / f"{contract.use_case}_labels.parquet"
@@ -65,11 +95,9 @@ def build_drift_check_dag(
                 ["predict-batch", cli_name, "--entities", str(labels), "--output", str(target)],
             )
 
-        @task.short_circuit
+        @task.short_circuit(inlets=[predictions_asset])
         def check_drift(reference: dict) -> bool:
-            # Set on every scheduled run (this DAG runs on a timetable).
-            end = cast(datetime, get_current_context()["data_interval_end"])
-            day = (end - timedelta(days=1)).astimezone(UTC).replace(hour=0, minute=0, second=0)
+            day = checked_day(get_current_context(), predictions_asset)
             current = partition_dir(contract.use_case, day) / PART_FILE
             if not current.is_file():
                 raise FileNotFoundError(

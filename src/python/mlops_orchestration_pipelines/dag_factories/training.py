@@ -5,6 +5,11 @@ The trainer runs as the ``trainer`` PEX pinned by this bundle. Training register
 configured margin on rows neither model was fitted on (after both models' ``data_cutoff``, or
 the entity holdout; see ``ml_model_development/common_ml_utils/promotion_window.py``), so
 re-running the DAG for the same interval cannot promote a second, equivalent version.
+
+Trigger form (``params``): ``reason`` (why this run: schedule, drift, manual, …) and
+``hyperparameter_overrides`` (a JSON object, e.g. ``{"n_estimators": 300}``, passed to the
+trainer as ``TRAINING_HYPERPARAMETERS``, whose settings validate names and ranges). The
+evaluation gate's decision is the ``champion_<model>`` asset event (``extra.promoted``).
 """
 
 from __future__ import annotations
@@ -14,16 +19,49 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, Param, get_current_context, task
 
 from mlops_common.contracts.features import ModelContract
 from mlops_common.settings import PlatformSettings
+from mlops_orchestration_pipelines.assets import OFFLINE_FEATURES, champion
 from mlops_orchestration_pipelines.component_runs import run_component
-from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
 from mlops_orchestration_pipelines.dag_defaults import model_dag
-from mlops_orchestration_pipelines.utils.internal_api_client import InternalApiClient
+from mlops_orchestration_pipelines.utils.internal_api_hook import InternalApiHook, service_conn_id
 
 TRAINER_PEX = "trainer"
+REASONS = ["schedule", "drift", "manual", "new-data", "hotfix"]
+
+
+def training_params() -> dict[str, Param]:
+    """The trigger form of a training DAG; Airflow validates a run's conf against it."""
+    return {
+        "reason": Param(
+            "schedule",
+            type="string",
+            enum=REASONS,
+            description="Why this model is retrained; recorded with the promotion decision.",
+        ),
+        "hyperparameter_overrides": Param(
+            {},
+            type="object",
+            description='Trainer hyperparameters to override, e.g. {"n_estimators": 300}.',
+        ),
+        "checked_by": Param(
+            None,
+            type=["null", "string"],
+            description="The drift-check DAG that triggered this run, if any.",
+        ),
+    }
+
+
+def trainer_env(params: dict[str, Any]) -> dict[str, str] | None:
+    overrides = params.get("hyperparameter_overrides") or {}
+    if not isinstance(overrides, dict):
+        raise ValueError(
+            f"hyperparameter_overrides must be a JSON object, got {overrides!r}; "
+            'trigger with e.g. {"hyperparameter_overrides": {"n_estimators": 300}}'
+        )
+    return {"TRAINING_HYPERPARAMETERS": json.dumps(overrides)} if overrides else None
 
 
 def build_training_dag(
@@ -40,26 +78,34 @@ def build_training_dag(
         use_case=contract.use_case,
         doc_md=__doc__,
         timeout=timedelta(hours=2),
+        params=training_params(),
     )
     def training():
-        @task
+        @task(inlets=[OFFLINE_FEATURES])
         def train() -> dict[str, Any]:
-            return run_component(TRAINER_PEX, ["train", cli_name])
+            params = get_current_context()["params"]
+            print(f"training {cli_name}: reason={params.get('reason')}")
+            return run_component(TRAINER_PEX, ["train", cli_name], env=trainer_env(params))
 
-        @task
+        champion_asset = champion(contract.registered_model_name)
+
+        @task(outlets=[champion_asset])
         def evaluate_and_promote(trained: dict[str, Any]) -> dict[str, Any]:
             decision = run_component(TRAINER_PEX, ["promote", cli_name])
             print(f"promotion: {decision.get('reason')}")
+            event = get_current_context()["outlet_events"][champion_asset]
+            event.extra = {"promoted": bool(decision.get("promoted"))}
             return decision
 
         @task
         def reload_service(decision: dict[str, Any]) -> str:
             if not decision.get("promoted"):
                 return "champion unchanged; no reload"
-            url = load_pipeline_variables().service_urls.get(contract.use_case)
-            if not url:
-                return f"no service URL configured for {contract.use_case}"
-            client = InternalApiClient(url)
+            hook = InternalApiHook.for_use_case(contract.use_case)
+            if hook is None:
+                return f"no Airflow connection {service_conn_id(contract.use_case)}; no reload"
+            client = hook.get_conn()
+            url = client.base_url
             # Live, not ready: a service still waiting for its first champion must be told too.
             if not client.is_live():
                 return f"service at {url} not running; it loads the new champion at start"
@@ -76,6 +122,7 @@ def build_training_dag(
                 "model": contract.registered_model_name,
                 "promoted": decision.get("promoted"),
                 "reason": decision.get("reason"),
+                "trigger_reason": get_current_context()["params"].get("reason"),
                 "reload": reload_outcome,
             }
             with path.open("a") as fh:

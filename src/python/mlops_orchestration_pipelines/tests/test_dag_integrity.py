@@ -73,10 +73,123 @@ def test_tasks_and_order(dagbag, dag_id: str) -> None:
 
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED))
 def test_platform_defaults(dagbag, dag_id: str) -> None:
+    from datetime import timedelta
+
+    from mlops_orchestration_pipelines.notifiers import FailureNotifier
+
     dag = dagbag.dags[dag_id]
     assert "mlops-platform" in dag.tags and dag.catchup is False and dag.doc_md
+    # A naive start date would be read in the server's default time zone.
+    assert dag.start_date.tzinfo is not None and dag.start_date.utcoffset() == timedelta(0)
     for t in dag.tasks:
         assert t.owner == "mlops-platform" and t.retries >= 1
+        callbacks = t.on_failure_callback or []
+        assert any(isinstance(cb, FailureNotifier) for cb in callbacks), t.task_id
+
+
+MODELS = [
+    ("fraud_detection", "fraud_detection_xgboost", "score_daily_transactions_fraud",
+     "check_fraud_model_drift"),
+    ("customer_churn", "customer_churn_lightgbm", "score_daily_customers_churn",
+     "check_churn_model_drift"),
+]  # fmt: skip
+
+
+def _names(assets) -> set[str]:
+    return {a.name for a in assets}
+
+
+def test_feature_dags_produce_the_feature_assets(dagbag) -> None:
+    daily = dagbag.dags["run_dbt_feast_models"]
+    assert _names(daily.get_task("transform").inlets) == {"raw_data"}
+    assert _names(daily.get_task("transform").outlets) == {"offline_features"}
+    assert _names(daily.get_task("materialize").outlets) == {"online_features"}
+    hourly = dagbag.dags["materialize_feast_online_store"]
+    assert _names(hourly.get_task("materialize").outlets) == {"online_features"}
+
+
+@pytest.mark.parametrize(("use_case", "model", "scoring", "drift"), MODELS)
+def test_model_assets_wired(dagbag, use_case: str, model: str, scoring: str, drift: str) -> None:
+    from mlops_orchestration_pipelines.assets import predictions
+
+    training = dagbag.dags[f"train_{model}"]
+    assert _names(training.get_task("train").inlets) == {"offline_features"}
+    assert _names(training.get_task("evaluate_and_promote").outlets) == {f"champion_{model}"}
+    batch = dagbag.dags[scoring]
+    assert _names(batch.get_task("score_and_label").inlets) == {
+        "offline_features",
+        f"champion_{model}",
+    }
+    assert _names(batch.get_task("publish").outlets) == {f"predictions_{use_case}"}
+    # The drift check runs when that use case's predictions are published, and only then.
+    check = dagbag.dags[drift]
+    assert check.timetable.asset_condition.objects == (predictions(use_case),)
+    assert _names(check.get_task("score_reference").inlets) == {f"champion_{model}"}
+
+
+@pytest.mark.parametrize(
+    "dag_id", ["train_fraud_detection_xgboost", "train_customer_churn_lightgbm"]
+)
+def test_training_params_defaults_and_validation(dagbag, dag_id: str) -> None:
+    import copy
+
+    from airflow.sdk.exceptions import ParamValidationError
+
+    params = dagbag.dags[dag_id].params
+    assert params.validate() == {
+        "reason": "schedule",
+        "hyperparameter_overrides": {},
+        "checked_by": None,
+    }
+    # What the drift check sends is accepted, so its reason reaches the run.
+    accepted = copy.deepcopy(params)
+    accepted.update({"reason": "drift", "checked_by": "check_fraud_model_drift"})
+    assert accepted.validate()["reason"] == "drift"
+    for key, bad in [("reason", "because"), ("hyperparameter_overrides", "n_estimators=3")]:
+        rejected = copy.deepcopy(params)
+        with pytest.raises(ParamValidationError, match=key):
+            rejected[key] = bad
+            rejected.validate()
+
+
+def test_trainer_env_carries_overrides() -> None:
+    import json
+
+    from mlops_orchestration_pipelines.dag_factories.training import trainer_env
+
+    assert trainer_env({"hyperparameter_overrides": {}}) is None
+    env = trainer_env({"hyperparameter_overrides": {"n_estimators": 300}})
+    assert env is not None and json.loads(env["TRAINING_HYPERPARAMETERS"]) == {"n_estimators": 300}
+    with pytest.raises(ValueError, match="JSON object"):
+        trainer_env({"hyperparameter_overrides": [1]})
+
+
+def test_drift_check_day_comes_from_the_asset_event() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from mlops_orchestration_pipelines.assets import predictions
+    from mlops_orchestration_pipelines.dag_factories.monitoring import checked_day
+
+    asset = predictions("fraud_detection")
+    older = SimpleNamespace(extra={"partition_date": "2026-10-29", "rows": 5})
+    newest = SimpleNamespace(extra={"partition_date": "2026-10-30", "rows": 7})
+    context = {"triggering_asset_events": {asset: [older, newest]}}
+    assert checked_day(context, asset) == datetime(2026, 10, 30, tzinfo=UTC)
+    empty = {
+        "triggering_asset_events": {
+            asset: [SimpleNamespace(extra={"partition_date": "2026-10-30", "rows": 0})]
+        }
+    }
+    with pytest.raises(AirflowSkipException, match="no predictions"):
+        checked_day(empty, asset)
+    # A manual run with a logical date checks the day before it.
+    manual = {"data_interval_end": datetime(2026, 10, 31, 2, tzinfo=UTC)}
+    assert checked_day(manual, asset) == datetime(2026, 10, 30, tzinfo=UTC)
+    with pytest.raises(ValueError, match="logical date"):
+        checked_day({}, asset)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +204,7 @@ def test_drift_checks_trigger_existing_training_dags(dagbag, dag_id: str, target
     assert trigger.trigger_dag_id == target and target in dagbag.dags
 
 
-@pytest.mark.parametrize("dag_id", ["score_daily_transactions_fraud", "check_fraud_model_drift"])
+@pytest.mark.parametrize("dag_id", ["score_daily_transactions_fraud", "check_fraud_feature_skew"])
 def test_daily_dags_have_one_day_intervals(dagbag, dag_id: str) -> None:
     from datetime import UTC, datetime, timedelta
 

@@ -1,9 +1,9 @@
 """Calls the model services' admin API (e.g. reload the champion after a promotion).
 
-A plain HTTP client, not an Airflow hook (it needs no Airflow connection and runs in any
-task), shared instead of ad-hoc HTTP calls in DAGs so auth, timeouts and error messages are the
-same everywhere; the API key comes from the environment (``MLOPS_SERVICE_API_KEY``) or an Airflow
-connection's password, never from DAG code.
+The HTTP transport behind ``InternalApiHook`` (``internal_api_hook.py``), which builds it from
+an Airflow Connection; shared instead of ad-hoc HTTP calls in DAGs so auth, timeouts and error
+messages are the same everywhere. The API key is the Connection's password or, without one, the
+environment (``MLOPS_SERVICE_API_KEY``), never DAG code.
 """
 
 from __future__ import annotations

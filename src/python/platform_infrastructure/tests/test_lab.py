@@ -31,7 +31,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -251,30 +251,21 @@ def test_pipelines_run_under_airflows_scheduler(deployed: LabDeployment) -> None
     ready = wait_until_serving(lab, FRAUD, champion, timeout_s=60)
     assert ready["detail"]["model_source"] == "registry"
 
-    # Batch scoring at 00:00 scores the day before; the drift check at 02:00 reads the day
-    # before its own run. Before 02:00 UTC the scheduler's latest drift point is yesterday's,
-    # which needs the partition of the day before yesterday: score that day too.
-    now = datetime.now(tz=UTC)
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    drift_point = today + timedelta(hours=2)
-    if drift_point > now:
-        drift_point -= timedelta(days=1)
-    needed_day = (drift_point - timedelta(days=1)).replace(hour=0)
+    # The drift check is scheduled on the predictions asset: once unpaused, the batch run's
+    # publish (an asset event naming its day) starts it, and it checks that day.
+    drift_dag = "check_fraud_model_drift"
+    client.unpause(drift_dag)  # Airflow queues asset-triggered runs for unpaused DAGs only
+    before = set(client.run_ids(drift_dag))
     run_id, _ = client.run_scheduled("score_daily_transactions_fraud", log=log)
     published = client.xcom("score_daily_transactions_fraud", run_id, "publish")
     assert published["rows"] > 0, published
-    if needed_day != today - timedelta(days=1):
-        client.trigger(
-            "score_daily_transactions_fraud",
-            logical_date=(needed_day + timedelta(days=1)).isoformat(),
-        )
-    partitions = lab.server_root("server2") / "data" / "predictions" / "fraud_detection"
-    eventually(
-        lambda: (partitions / f"dt={needed_day:%Y-%m-%d}" / "_manifest.json").is_file(),
-        timeout_s=600,
-        what=f"batch partition of {needed_day:%Y-%m-%d}",
+    drift_run = eventually(
+        lambda: next((r for r in client.run_ids(drift_dag) if r not in before), None),
+        timeout_s=300,
+        what="drift run started by the predictions asset event",
     )
-    drift_run, states = client.run_scheduled("check_fraud_model_drift", log=log)
+    assert drift_run.startswith("asset_triggered__"), drift_run
+    states = client.wait(drift_dag, drift_run, log=log)
     assert states["check_drift"] == "success", states
     # The drift gauges reach Prometheus on server 3 through server 2's node_exporter textfile.
     promql = urllib.parse.quote('mlops_prediction_drift_psi{server="server2"}')

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from airflow.sdk import DAG
 
-from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
+from mlops_orchestration_pipelines.assets import ONLINE_FEATURES
+from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG, START_DATE
 from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator import (
     FeastMaterializeOperator,
 )
@@ -14,11 +13,11 @@ from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator 
 with DAG(
     dag_id="materialize_feast_online_store",
     schedule="@hourly",
-    start_date=datetime(2026, 1, 1),
+    start_date=START_DATE,
     catchup=False,
     default_args=DEFAULT_ARGS,
     tags=[PLATFORM_TAG, "features"],
     doc_md=__doc__,
     max_active_runs=1,
 ):
-    FeastMaterializeOperator(task_id="materialize")
+    FeastMaterializeOperator(task_id="materialize", outlets=[ONLINE_FEATURES])

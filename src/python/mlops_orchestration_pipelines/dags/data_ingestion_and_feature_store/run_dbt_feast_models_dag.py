@@ -10,12 +10,13 @@ the raw data, aligned with the feature snapshot the transform just wrote.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import dag, get_current_context, task
 
+from mlops_orchestration_pipelines.assets import OFFLINE_FEATURES, ONLINE_FEATURES, RAW_DATA
 from mlops_orchestration_pipelines.component_runs import run_component
-from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
+from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG, START_DATE
 from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator import (
     FEATURE_STORE_PEX,
     FeastMaterializeOperator,
@@ -25,7 +26,7 @@ from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator 
 @dag(
     dag_id="run_dbt_feast_models",
     schedule="@daily",
-    start_date=datetime(2026, 1, 1),
+    start_date=START_DATE,
     catchup=False,
     default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(hours=1)},
     tags=[PLATFORM_TAG, "features"],
@@ -33,7 +34,7 @@ from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator 
     max_active_runs=1,
 )
 def run_dbt_feast_models():
-    @task
+    @task(inlets=[RAW_DATA], outlets=[OFFLINE_FEATURES])
     def transform() -> None:
         # Snapshot features (user_activity, tenure) as of the run's interval end, not "now":
         # a re-run or backfill of a day rebuilds that day's snapshot.
@@ -41,7 +42,7 @@ def run_dbt_feast_models():
         env = {"FEATURES_AS_OF": end.isoformat()} if end is not None else None
         run_component(FEATURE_STORE_PEX, ["transform"], env=env)
 
-    @task
+    @task(inlets=[RAW_DATA])
     def build_labels() -> None:
         run_component(FEATURE_STORE_PEX, ["labels"])
 
@@ -52,7 +53,7 @@ def run_dbt_feast_models():
     transformed = transform()
     applied = feast_apply()
     transformed >> [build_labels(), applied]
-    applied >> FeastMaterializeOperator(task_id="materialize")
+    applied >> FeastMaterializeOperator(task_id="materialize", outlets=[ONLINE_FEATURES])
 
 
 run_dbt_feast_models()

@@ -7,6 +7,5 @@ dag = build_drift_check_dag(
     "churn",
     CHURN,
     dag_id="check_churn_model_drift",
-    cron="0 2 * * *",
     doc="Drift of the churn model's inputs and scores vs its training data.",
 )

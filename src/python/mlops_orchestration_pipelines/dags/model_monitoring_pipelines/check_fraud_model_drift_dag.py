@@ -7,6 +7,5 @@ dag = build_drift_check_dag(
     "fraud",
     FRAUD,
     dag_id="check_fraud_model_drift",
-    cron="0 2 * * *",
     doc="Drift of the fraud model's inputs and scores vs its training data.",
 )

@@ -8,13 +8,12 @@ dump can never push good ones out. A dump that fails verification is renamed ``*
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from airflow.sdk import dag, task
 
 from mlops_orchestration_pipelines.config.pipeline_variables import load_pipeline_variables
-from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
+from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG, START_DATE
 from mlops_orchestration_pipelines.utils.postgres_backup import (
     PgTarget,
     drop_database,
@@ -28,7 +27,7 @@ from mlops_orchestration_pipelines.utils.postgres_backup import (
 @dag(
     dag_id="backup_mlflow_db",
     schedule="@daily",
-    start_date=datetime(2026, 1, 1),
+    start_date=START_DATE,
     catchup=False,
     default_args=DEFAULT_ARGS,
     tags=[PLATFORM_TAG, "utility", "backup"],

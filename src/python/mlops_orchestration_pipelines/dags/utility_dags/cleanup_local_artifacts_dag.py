@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 from pathlib import Path
 
 from airflow.sdk import dag, task
 
-from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG
+from mlops_orchestration_pipelines.dag_defaults import DEFAULT_ARGS, PLATFORM_TAG, START_DATE
 
 
 def delete_older_than(root: Path, max_age_days: float, now: float | None = None) -> list[str]:
@@ -34,7 +33,7 @@ def delete_older_than(root: Path, max_age_days: float, now: float | None = None)
 @dag(
     dag_id="cleanup_local_artifacts",
     schedule="@daily",
-    start_date=datetime(2026, 1, 1),
+    start_date=START_DATE,
     catchup=False,
     default_args=DEFAULT_ARGS,
     tags=[PLATFORM_TAG, "utility"],

@@ -43,7 +43,8 @@ class FeastMaterializeOperator(BaseOperator):
         return ["materialize", "--end", self.end]
 
     def execute(self, context: Any) -> dict[str, Any]:
-        """Returns the CLI's JSON result (``{"command": "materialize", "repo": ...}``)."""
+        """Returns the CLI's JSON result and the end it ran to; only that goes to XCom (the
+        metadata DB): progress lines stream to the task log (``log=``), never to XCom."""
         pex_dir = Path(self.pex_dir) if self.pex_dir else load_pipeline_variables().pex_dir
         pex = locate_pex(pex_dir, FEATURE_STORE_PEX)
-        return run_pex_json(pex, self.command(), log=self.log.info)[1]
+        return {"end": self.end, **run_pex_json(pex, self.command(), log=self.log.info)[1]}

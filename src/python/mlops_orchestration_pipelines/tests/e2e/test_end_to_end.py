@@ -48,8 +48,6 @@ def home(tmp_path_factory: pytest.TempPathFactory):
         "MLOPS_HOME": str(mlops_home),
         "PEX_ROOT": str(root / "pex_root"),
         "MLOPS_PIPELINE_PEX_DIR": str(pex_dir),
-        # No model service is part of this test: never call one that happens to be running.
-        "MLOPS_PIPELINE_SERVICE_URLS": "{}",
         "FEATURES_N_USERS": "200",
         "FEATURES_N_TRANSACTIONS": "3000",
         "FEATURES_DAYS": "30",
@@ -60,6 +58,10 @@ def home(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)
+        # No model service is part of this test: without its Connection (AIRFLOW_CONN_MLOPS_
+        # <USE_CASE>_API) no task calls one that happens to be running.
+        for key in [k for k in os.environ if k.startswith("AIRFLOW_CONN_MLOPS_")]:
+            mp.delenv(key)
         yield mlops_home
 
 
