@@ -102,11 +102,11 @@ def run_pex_json(
     pex: Path,
     args: Sequence[str],
     *,
+    log: Callable[[str], None] = print,
     ok_codes: Sequence[int] = (0,),
+    tail_lines: int = 30,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
-    log: Callable[[str], None] = print,
-    tail_lines: int = 30,
 ) -> tuple[int, dict[str, Any]]:
     """Run a component CLI that keeps the CLI contract; return ``(exit code, JSON result)``.
 

@@ -8,18 +8,15 @@ from pathlib import Path
 import pytest
 
 from feature_store_management import cli
+from mlops_common.cli_contract_checks import assert_usage_error, assert_version
 
 
 def test_version_is_one_json_object(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["--version"]) == 0
-    assert json.loads(capsys.readouterr().out)["prog"] == "feature-store-cli"
+    assert_version(cli.main, "feature-store-cli", capsys)
 
 
 def test_bad_arguments_exit_2_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["entities", "--use-case", "nope"]) == 2
-    captured = capsys.readouterr()
-    assert "invalid choice" in captured.err and "Traceback" not in captured.err
-    assert json.loads(captured.out)["error"]["code"] == "usage"
+    assert_usage_error(cli.main, ["entities", "--use-case", "nope"], capsys)
 
 
 def test_missing_input_file_is_one_line_and_exit_1(

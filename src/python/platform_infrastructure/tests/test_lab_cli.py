@@ -7,19 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from mlops_common.cli_contract_checks import assert_usage_error, assert_version
 from platform_infrastructure.lab.cli import main
 
 
 def test_version_is_one_json_object(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--version"]) == 0
-    assert json.loads(capsys.readouterr().out)["prog"] == "lab"
+    assert_version(main, "lab", capsys)
 
 
 def test_bad_arguments_exit_2_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["up"]) == 2
-    captured = capsys.readouterr()
-    assert "invalid choice" in captured.err and "Traceback" not in captured.err
-    assert json.loads(captured.out)["error"]["code"] == "usage"
+    assert_usage_error(main, ["up"], capsys)
 
 
 def test_down_of_an_empty_lab_prints_one_json_result(

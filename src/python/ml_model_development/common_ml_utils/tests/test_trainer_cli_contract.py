@@ -8,18 +8,15 @@ from pathlib import Path
 import pytest
 
 from ml_model_development import cli
+from mlops_common.cli_contract_checks import assert_usage_error, assert_version
 
 
 def test_version_is_one_json_object(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["--version"]) == 0
-    assert json.loads(capsys.readouterr().out)["prog"] == "trainer"
+    assert_version(cli.main, "trainer", capsys)
 
 
 def test_bad_arguments_exit_2_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["train", "no-such-model"]) == 2
-    captured = capsys.readouterr()
-    assert "invalid choice" in captured.err and "Traceback" not in captured.err
-    assert json.loads(captured.out)["error"]["code"] == "usage"
+    assert_usage_error(cli.main, ["train", "no-such-model"], capsys)
 
 
 def test_scoring_without_a_champion_is_one_line_and_exit_1(
