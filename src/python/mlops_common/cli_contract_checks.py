@@ -7,10 +7,10 @@ this module needs no pytest import and every resolve can use it).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-Main = Callable[[Sequence[str]], int]
+Main = Callable[[list[str]], int]  # a CLI's main(argv)
 
 
 def assert_version(main: Main, prog: str, capsys: Any) -> None:
@@ -19,9 +19,9 @@ def assert_version(main: Main, prog: str, capsys: Any) -> None:
     assert json.loads(capsys.readouterr().out)["prog"] == prog
 
 
-def assert_usage_error(main: Main, argv: Sequence[str], capsys: Any) -> None:
+def assert_usage_error(main: Main, argv: list[str], capsys: Any) -> None:
     """A bad argument exits 2: argparse's reason on stderr, no traceback, a JSON error."""
-    assert main(list(argv)) == 2
+    assert main(argv) == 2
     captured = capsys.readouterr()
     assert "invalid choice" in captured.err and "Traceback" not in captured.err
     assert json.loads(captured.out)["error"]["code"] == "usage"
