@@ -9,6 +9,7 @@ apart from everything else; the database is dropped afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
@@ -63,7 +64,8 @@ def test_feast_image_applies_and_reads_the_servers_config(scratch_db: str) -> No
     assert re.search(r'Feast SDK Version: "0\.\d+\.\d+"', out), out[:500]
 
     _, apply_out, views_out, services_out, config_out = re.split(r"^### \w+$", out, flags=re.M)
-    assert f"project={project}" in apply_out
+    # the CLI contract: exactly one JSON result on stdout (progress went to stderr)
+    assert json.loads(apply_out)["project"] == project, apply_out
     views = {line.split()[0] for line in views_out.strip().splitlines()[1:]}
     contract_views = {f.source for c in (FRAUD, CHURN) for f in c.stored_features}
     assert contract_views <= views, (contract_views, views)
