@@ -33,27 +33,44 @@ def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+class ContextReader:
+    """:func:`read_context` for one contract, its feature lists computed once (hot path)."""
+
+    def __init__(self, contract: ModelContract) -> None:
+        self.names = [f.name for f in contract.stored_features]
+        self.profile = contract.entity_view_features
+
+    def __call__(self, stored: Mapping[str, Any] | None) -> dict[str, Any]:
+        names = self.names
+        if stored is None:
+            return {
+                "degraded": bool(names),
+                "missing_features": list(names),
+                "missing_count": len(names),
+                "entity_known": None,
+            }
+        missing = [n for n in names if is_missing(stored.get(n))]
+        profile = self.profile
+        if not profile:
+            entity_known = None
+        elif not missing:
+            entity_known = True
+        else:
+            gone = set(missing)
+            entity_known = not all(n in gone for n in profile)
+        return {
+            "degraded": bool(missing),
+            "missing_features": missing,
+            "missing_count": len(missing),
+            "entity_known": entity_known,
+        }
+
+
 def read_context(contract: ModelContract, stored: Mapping[str, Any] | None) -> dict[str, Any]:
     """Rule attributes for one entity's stored features; ``stored=None`` = store not read.
 
     ``stored`` maps the contract's stored feature names to values (absent keys count as
-    missing, as a store that has no such field answers).
+    missing, as a store that has no such field answers). The services bind a
+    :class:`ContextReader` once; this is the same computation.
     """
-    names = [f.name for f in contract.stored_features]
-    if stored is None:
-        return {
-            "degraded": bool(names),
-            "missing_features": names,
-            "missing_count": len(names),
-            "entity_known": None,
-        }
-    missing = [n for n in names if is_missing(stored.get(n))]
-    profile = contract.entity_view_features
-    gone = set(missing)
-    entity_known = not all(n in gone for n in profile) if profile else None
-    return {
-        "degraded": bool(missing),
-        "missing_features": missing,
-        "missing_count": len(missing),
-        "entity_known": entity_known,
-    }
+    return ContextReader(contract)(stored)

@@ -15,8 +15,9 @@ string (how CSV/parquet outputs store lists, like ``fired_rules``) counts as tha
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,44 +43,82 @@ class RuleFileError(ValueError):
     """A rules file that cannot be used; the message says which rule and what to fix."""
 
 
+Check = Callable[[Mapping[str, Any]], bool]
+_ABSENT = object()
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+
+
+def _includes(expected: Any, wants_all: bool) -> Callable[[Any], bool]:
+    def test(actual: Any) -> bool:
+        members = as_members(actual)
+        if members is None:
+            return False
+        found = [x in members for x in expected]
+        return all(found) if wants_all else any(found)
+
+    return test
+
+
+def compile_condition(attribute: str, op: str, expected: Any) -> Check:
+    """One condition as a closure: the operator is chosen once, not per evaluation.
+
+    False when the attribute is missing or not comparable: a rule never fires on absent data.
+    """
+    test: Callable[[Any], Any]
+    if op in _COMPARE:
+        compare = _COMPARE[op]
+
+        def test(actual: Any) -> Any:
+            return compare(actual, expected)
+
+    elif op == "in":
+
+        def test(actual: Any) -> bool:
+            return actual in expected
+
+    elif op == "not_in":
+
+        def test(actual: Any) -> bool:
+            return actual not in expected
+
+    else:
+        test = _includes(expected, wants_all=op == "includes_all")
+    isnan = math.isnan
+
+    def check(attributes: Mapping[str, Any]) -> bool:
+        actual = attributes.get(attribute, _ABSENT)
+        if actual is _ABSENT or actual is None or (isinstance(actual, float) and isnan(actual)):
+            return False
+        try:
+            return bool(test(actual))
+        except TypeError:
+            return False
+
+    return check
+
+
 @dataclass(frozen=True)
 class Condition:
     attribute: str
     operator: str
     value: Any
+    check: Check = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "check", compile_condition(self.attribute, self.operator, self.value)
+        )
 
     def holds(self, attributes: Mapping[str, Any]) -> bool:
         """False when the attribute is missing or not comparable: a rule never fires on absent data."""
-        if self.attribute not in attributes:
-            return False
-        actual = attributes[self.attribute]
-        if actual is None or (isinstance(actual, float) and math.isnan(actual)):
-            return False
-        op, expected = self.operator, self.value
-        try:
-            if op == "eq":
-                return bool(actual == expected)
-            if op == "ne":
-                return bool(actual != expected)
-            if op == "in":
-                return actual in expected
-            if op == "not_in":
-                return actual not in expected
-            if op in ("includes_any", "includes_all"):
-                members = as_members(actual)
-                if members is None:
-                    return False
-                found = [x in members for x in expected]
-                return any(found) if op == "includes_any" else all(found)
-            if op == "gt":
-                return bool(actual > expected)
-            if op == "gte":
-                return bool(actual >= expected)
-            if op == "lt":
-                return bool(actual < expected)
-            return bool(actual <= expected)
-        except TypeError:
-            return False
+        return self.check(attributes)
 
 
 @dataclass(frozen=True)
@@ -90,7 +129,7 @@ class Rule:
     description: str = ""
 
     def fires(self, attributes: Mapping[str, Any]) -> bool:
-        return all(c.holds(attributes) for c in self.conditions)
+        return all(c.check(attributes) for c in self.conditions)
 
 
 @dataclass(frozen=True)
@@ -102,19 +141,40 @@ class Decision:
 
 @dataclass(frozen=True)
 class RuleSet:
+    """Rules compiled once (closures per condition, severity ranks precomputed): services and
+    batch scoring call the same :meth:`decide`, so their decisions cannot differ."""
+
     name: str
     version: str
     labels: tuple[str, ...]
     default_label: str
     rules: tuple[Rule, ...]
+    # (rule name, severity rank of its label, its condition checks), in file order
+    _compiled: tuple[tuple[str, int, tuple[Check, ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        severity = {label: i for i, label in enumerate(self.labels)}
+        compiled = tuple(
+            (r.name, severity[r.label], tuple(c.check for c in r.conditions)) for r in self.rules
+        )
+        object.__setattr__(self, "_compiled", compiled)
 
     def decide(self, attributes: Mapping[str, Any]) -> Decision:
-        fired = [rule for rule in self.rules if rule.fires(attributes)]
+        fired: list[str] = []
+        best = -1
+        for name, rank, checks in self._compiled:
+            for check in checks:
+                if not check(attributes):
+                    break
+            else:
+                fired.append(name)
+                if rank > best:
+                    best = rank
         if not fired:
             return Decision(self.default_label, (), self.version)
-        severity = {label: i for i, label in enumerate(self.labels)}
-        label = max((r.label for r in fired), key=severity.__getitem__)
-        return Decision(label, tuple(r.name for r in fired), self.version)
+        return Decision(self.labels[best], tuple(fired), self.version)
 
     @classmethod
     def from_mapping(cls, data: Any, source: str = "<rules>") -> RuleSet:
