@@ -10,16 +10,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp
 
+from ml_model_services.common_service_libs.access_log import AccessLog
 from ml_model_services.common_service_libs.error_handlers import install_error_handlers
 from ml_model_services.common_service_libs.error_responses import (
     use_error_response_for_validation,
 )
 from ml_model_services.common_service_libs.monitoring_middleware import (
-    AccessLog,
+    FastRoute,
     ObservabilityMiddleware,
-    ServiceMetrics,
     metrics_endpoint,
 )
+from ml_model_services.common_service_libs.service_metrics import ServiceMetrics
 
 
 class Readiness(BaseModel):
@@ -38,12 +39,14 @@ def create_service_app(
     max_body_bytes: int = 1_048_576,
     metrics: ServiceMetrics | None = None,
     inner_middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] | None = None,
+    fast_routes: list[FastRoute] | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     """Create a FastAPI app with ``/health/live``, ``/health/ready`` and ``/metrics``.
 
     ``readiness`` tells whether the service can answer predictions (model loaded...); the
     probes and ``/metrics`` stay unauthenticated so orchestrators and Prometheus can call them.
+    ``fast_routes`` are answered by the observability middleware itself (the hot path).
     """
     app = FastAPI(title=service, version=version, **fastapi_kwargs)
     app.state.metrics = metrics or ServiceMetrics(service)
@@ -80,5 +83,6 @@ def create_service_app(
         metrics=app.state.metrics,
         access_log=access_log,
         max_body_bytes=max_body_bytes,
+        fast_routes=fast_routes,
     )
     return app

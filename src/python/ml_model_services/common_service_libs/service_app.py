@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -21,9 +20,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from ml_model_services.common_service_libs.access_log import AccessLog
 from ml_model_services.common_service_libs.app_factory import create_service_app
 from ml_model_services.common_service_libs.auth import ApiKeyAuth
 from ml_model_services.common_service_libs.decision_sample import DecisionSample, decision_routes
+from ml_model_services.common_service_libs.definition import ServiceDefinition, load_rule_set
 from ml_model_services.common_service_libs.error_handlers import ServiceError
 from ml_model_services.common_service_libs.error_responses import (
     batch_limit_description,
@@ -33,37 +34,14 @@ from ml_model_services.common_service_libs.error_responses import (
 from ml_model_services.common_service_libs.fast_path import FastScorePath
 from ml_model_services.common_service_libs.model_handler import ModelHandler
 from ml_model_services.common_service_libs.model_ref import ModelSourceError
-from ml_model_services.common_service_libs.monitoring_middleware import AccessLog, ServiceMetrics
 from ml_model_services.common_service_libs.online_features import make_reader
-from ml_model_services.common_service_libs.service_layer import DeriveFn, ModelServiceLayer
+from ml_model_services.common_service_libs.service_layer import ModelServiceLayer
+from ml_model_services.common_service_libs.service_metrics import ServiceMetrics
 from ml_model_services.common_service_libs.settings import ServiceSettings
-from mlops_common.contracts.features import ModelContract
-from mlops_common.label_engine import RuleSet, load_bundled_rules, load_rules
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
-
-
-@dataclass(frozen=True)
-class ServiceDefinition:
-    contract: ModelContract
-    description: str
-    prefix: str  # e.g. "/v1/fraud"
-    request_model: type[BaseModel]
-    batch_model: type[BaseModel]  # has ``items: list[request_model]``
-    response_model: type[BaseModel]
-    batch_response_model: type[BaseModel]
-    entity_field: str = "user_id"
-    echo_fields: tuple[str, ...] = ()  # request fields copied into each prediction
-    derive: DeriveFn | None = None
-    version: str = "1.0.0"
-
-
-def load_rule_set(settings: ServiceSettings, use_case: str) -> RuleSet:
-    """The rules file from settings, else the one bundled with the Label Engine."""
-    if settings.rules_file is not None:
-        return load_rules(settings.rules_file)
-    return load_bundled_rules(use_case)
+__all__ = ["ServiceDefinition", "build_app", "load_rule_set"]
 
 
 def _json(payload: Any, status_code: int = 200) -> Response:
@@ -150,19 +128,12 @@ def build_app(
             await reader.close()
 
     score_path = f"{definition.prefix}/score"
-
-    def score_route() -> Any:
-        return next(r for r in app.router.routes if getattr(r, "path", None) == score_path)
-
-    fast_path = (
-        FastScorePath,
-        {
-            "path": score_path,
-            "model": definition.request_model,
-            "auth": auth,
-            "handler": lambda fields, log_fields: score_fields(fields, log_fields),
-            "route_lookup": score_route,
-        },
+    fast_path = FastScorePath(
+        path=score_path,
+        model=definition.request_model,
+        auth=auth,
+        handler=lambda fields, log_fields: score_fields(fields, log_fields),
+        max_body_bytes=settings.max_body_bytes,
     )
     app = create_service_app(
         settings.name,
@@ -173,7 +144,7 @@ def build_app(
         metrics=metrics,
         description=definition.description,
         lifespan=lifespan,
-        inner_middleware=[fast_path],
+        fast_routes=[fast_path],
         telemetry=(
             None
             if settings.otel_enabled
@@ -205,7 +176,7 @@ def build_app(
         return prediction(fields, result, version)
 
     async def score_one(request: Request, body: definition.request_model) -> Response:  # type: ignore[name-defined]
-        # Documents the endpoint; requests are served by the FastScorePath middleware.
+        # Documents the endpoint; requests are served by the FastScorePath route.
         return _json(await score_fields(request_fields(body), request.state.log))
 
     async def score_batch(request: Request, body: definition.batch_model) -> Response:  # type: ignore[name-defined]

@@ -26,15 +26,15 @@ from typing import Any
 from ml_model_services.common_service_libs.decision_sample import DecisionSample
 from ml_model_services.common_service_libs.error_handlers import ServiceError
 from ml_model_services.common_service_libs.model_handler import ModelHandler
-from ml_model_services.common_service_libs.monitoring_middleware import ServiceMetrics
 from ml_model_services.common_service_libs.online_reader import (
     FeatureStoreUnavailable,
     OnlineFeatureReader,
 )
 from ml_model_services.common_service_libs.onnx_session import LoadedModel
+from ml_model_services.common_service_libs.service_metrics import Count, ServiceMetrics
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import RuleSet
-from mlops_common.label_engine.context import read_context
+from mlops_common.label_engine.context import ContextReader
 
 # (request fields, stored features as read, None = missing) -> request-time features
 DeriveFn = Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
@@ -83,13 +83,26 @@ class ModelServiceLayer:
         self.retry_after_s = retry_after_s
         self.decisions = decisions
         self.store_state = FeatureStoreState()
+        # Per-contract constants and pre-bound metric children, computed once, not per request.
         self._stored = [f.name for f in contract.stored_features]
         self._defaults = contract.defaults()
+        self._context = ContextReader(contract)  # the definition batch scoring uses too
         self._model = contract.registered_model_name
         m = metrics
         self._m_fetch = m.child(m.feature_latency, self._model)
         self._m_score = m.child(m.score, self._model)
         self._m_degraded = m.child(m.degraded, self._model)
+        self._m_labels: dict[str, Count] = {}
+
+    def _empty(self, n: int) -> list[dict[str, Any]]:
+        return [dict.fromkeys(self._stored) for _ in range(n)]
+
+    def _label_count(self, label: str) -> Count:
+        found = self._m_labels.get(label)
+        if found is None:
+            m = self.metrics
+            found = self._m_labels[label] = m.child(m.labels, self._model, label)
+        return found
 
     # --- features -----------------------------------------------------------------------
     async def fetch(
@@ -99,21 +112,20 @@ class ModelServiceLayer:
 
         ``at``: decision time per entity (epoch seconds) that window features end at.
         """
-        empty = [dict.fromkeys(self._stored) for _ in entity_ids]
         if not self._stored:
-            return empty, None
+            return self._empty(len(entity_ids)), None
         if self.reader is None:
-            return empty, "no_store"
+            return self._empty(len(entity_ids)), "no_store"
         state = self.store_state
         if not state.ok and time.monotonic() < state.skip_until:
-            return empty, "circuit_open"
+            return self._empty(len(entity_ids)), "circuit_open"
         started = time.perf_counter()
         try:
             rows = await self.reader.read(entity_ids, at)
         except FeatureStoreUnavailable as exc:
             state.ok, state.reason = False, str(exc)
             state.skip_until = time.monotonic() + self.retry_after_s
-            return empty, "unavailable"
+            return self._empty(len(entity_ids)), "unavailable"
         finally:
             self._m_fetch.observe(time.perf_counter() - started)
         if not state.ok:
@@ -137,18 +149,19 @@ class ModelServiceLayer:
         times = decision_times(requests)
         stored_rows, failure = await self.fetch(entity_ids, times)
         m = self.metrics
+        read_context, stored_names, defaults = self._context, self._stored, self._defaults
         inputs: list[dict[str, Any]] = []
         contexts: list[dict[str, Any]] = []
         for fields, stored in zip(requests, stored_rows, strict=True):
             # degraded / missing / unknown entity, defined once for online and batch scoring
-            context = read_context(self.contract, None if failure else stored)
+            context = read_context(None if failure else stored)
             missing: list[str] = context["missing_features"]
-            row: dict[str, Any] = {
-                name: self._defaults[name] if name in missing else stored.get(name)
-                for name in self._stored
-            }
+            if missing:
+                row = {n: defaults[n] if n in missing else stored.get(n) for n in stored_names}
+            else:
+                row = {n: stored.get(n) for n in stored_names}
             for name, value in fields.items():
-                if name in self._defaults:
+                if name in defaults:
                     row[name] = value
             if self.derive is not None:
                 row.update(self.derive(fields, stored))
@@ -161,16 +174,17 @@ class ModelServiceLayer:
                 m.child(m.feature_fallbacks, self._model, reason).inc()
         probabilities = model.predict(inputs)
         results = []
+        decide, decisions = self.rules.decide, self.decisions
         for entity_id, fields, row, context, p, at in zip(
             entity_ids, requests, inputs, contexts, probabilities, times, strict=True
         ):
-            if self.decisions is not None:
-                self.decisions.record(entity_id, at, row)
-            decision = self.rules.decide({**row, **fields, **context, "score": p})
+            if decisions is not None:
+                decisions.record(entity_id, at, row)
+            decision = decide({**row, **fields, **context, "score": p})
             self._m_score.observe(p)
-            m.child(m.labels, self._model, decision.label).inc()
+            self._label_count(decision.label).value += 1
             if context["degraded"]:
-                self._m_degraded.inc()
+                self._m_degraded.value += 1
             results.append(
                 {
                     "probability": p,
