@@ -119,4 +119,6 @@ def test_in_flight_goes_up_and_down() -> None:
     m._in_flight.inc()
     m._in_flight.inc()
     m._in_flight.dec()
-    assert 'mlops_http_requests_in_flight{service="svc"} 1.0' in generate_latest(m.registry).decode()
+    assert (
+        'mlops_http_requests_in_flight{service="svc"} 1.0' in generate_latest(m.registry).decode()
+    )
