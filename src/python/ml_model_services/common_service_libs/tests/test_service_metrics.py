@@ -5,10 +5,11 @@ types, HELP, labels, ``le`` strings, cumulative buckets, sums) must not change w
 counting: the same observations go into both, and the scrape texts must be equal.
 """
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from ml_model_services.common_service_libs.service_metrics import (
-    FETCH_BUCKETS,
     LATENCY_BUCKETS,
     SCORE_BUCKETS,
     ServiceMetrics,
@@ -19,81 +20,48 @@ LATENCIES = [0.0004, 0.0005, 0.0007, 0.003, 0.02, 0.3, 7.0]
 SCORES = [0.0, 0.05, 0.051, 0.5, 0.97, 0.99, 1.0]
 
 
-def _reference() -> bytes:
+def _reference(ours: ServiceMetrics) -> bytes:
+    """The same families declared with ``prometheus_client`` (the metrics they replaced)."""
     r = CollectorRegistry()
-    requests = Counter(
-        names.HTTP_REQUESTS_TOTAL,
-        "HTTP requests by route, method and status.",
-        ["service", "route", "method", "status"],
-        registry=r,
-    )
-    latency = Histogram(
-        names.HTTP_REQUEST_DURATION_SECONDS,
-        "HTTP request latency by route.",
-        ["service", "route", "method"],
-        buckets=LATENCY_BUCKETS,
-        registry=r,
-    )
-    in_flight = Gauge(
-        names.HTTP_REQUESTS_IN_FLIGHT, "Requests being served now.", ["service"], registry=r
-    )
-    score = Histogram(
-        names.PREDICTION_SCORE,
-        "Positive-class probability of each prediction.",
-        ["service", "model"],
-        buckets=SCORE_BUCKETS,
-        registry=r,
-    )
-    labels = Counter(
-        names.PREDICTION_LABELS_TOTAL,
-        "Label Engine decisions by label.",
-        ["service", "model", "label"],
-        registry=r,
-    )
-    degraded = Counter(
-        names.PREDICTIONS_DEGRADED_TOTAL,
-        "Predictions served with default feature values.",
-        ["service", "model"],
-        registry=r,
-    )
-    fetch = Histogram(
-        names.FEATURE_FETCH_DURATION_SECONDS,
-        "Online feature store read latency per request.",
-        ["service", "model"],
-        buckets=FETCH_BUCKETS,
-        registry=r,
-    )
-    fallbacks = Counter(
-        names.FEATURE_FETCH_FALLBACKS_TOTAL,
-        "Feature reads answered with defaults, by reason.",
-        ["service", "model", "reason"],
-        registry=r,
-    )
-    reloads = Counter(
-        names.MODEL_RELOADS_TOTAL,
-        "Model (re)load attempts by outcome.",
-        ["service", "model", "outcome"],
-        registry=r,
-    )
+    made: dict[str, Any] = {}
+    for family in ours._families:
+        if family.kind == "histogram":
+            made[family.name] = Histogram(
+                family.name, family.doc, family.labelnames, buckets=family.bounds, registry=r
+            )
+        else:
+            kind = Counter if family.kind == "counter" else Gauge
+            made[family.name] = kind(family.name, family.doc, family.labelnames, registry=r)
     info = Gauge(
         names.MODEL_INFO,
         "The model version being served (value 1).",
         ["service", "model", "version", "alias"],
         registry=r,
     )
-    in_flight.labels("svc")
+    made[names.HTTP_REQUESTS_IN_FLIGHT].labels("svc")
     for i, t in enumerate(LATENCIES):
-        latency.labels("svc", "/score", "POST").observe(t)
-        requests.labels("svc", "/score", "POST", "200" if i % 3 else "422").inc()
+        made[names.HTTP_REQUEST_DURATION_SECONDS].labels("svc", "/score", "POST").observe(t)
+        status = "200" if i % 3 else "422"
+        made[names.HTTP_REQUESTS_TOTAL].labels("svc", "/score", "POST", status).inc()
     for p in SCORES:
-        score.labels("svc", "m").observe(p)
-        labels.labels("svc", "m", "review" if p >= 0.5 else "approve").inc()
-    fetch.labels("svc", "m").observe(0.0003)
-    degraded.labels("svc", "m").inc(2)
-    fallbacks.labels("svc", "m", "unavailable").inc()
-    reloads.labels("svc", "m", "loaded").inc()
+        made[names.PREDICTION_SCORE].labels("svc", "m").observe(p)
+        label = "review" if p >= 0.5 else "approve"
+        made[names.PREDICTION_LABELS_TOTAL].labels("svc", "m", label).inc()
+    made[names.FEATURE_FETCH_DURATION_SECONDS].labels("svc", "m").observe(0.0003)
+    made[names.PREDICTIONS_DEGRADED_TOTAL].labels("svc", "m").inc(2)
+    made[names.FEATURE_FETCH_FALLBACKS_TOTAL].labels("svc", "m", "unavailable").inc()
+    made[names.MODEL_RELOADS_TOTAL].labels("svc", "m", "loaded").inc()
     info.labels("svc", "m", "3", "champion").set(1)
     return generate_latest(r)
+
+
+def test_families_keep_the_contract_names_and_buckets() -> None:
+    m = ServiceMetrics("svc")
+    by_name = {f.name: f for f in m._families}
+    assert by_name[names.HTTP_REQUEST_DURATION_SECONDS].bounds == LATENCY_BUCKETS
+    assert by_name[names.PREDICTION_SCORE].bounds == SCORE_BUCKETS
+    assert by_name[names.HTTP_REQUESTS_TOTAL].labelnames == ["service", "route", "method", "status"]
+    assert by_name[names.FEATURE_FETCH_FALLBACKS_TOTAL].labelnames == ["service", "model", "reason"]
 
 
 def test_exposition_equals_prometheus_client() -> None:
@@ -109,7 +77,7 @@ def test_exposition_equals_prometheus_client() -> None:
     m.child(m.feature_fallbacks, "m", "unavailable").inc()
     m.child(m.reloads, "m", "loaded").inc()
     m.set_model("m", "3", "champion")
-    ours, theirs = generate_latest(m.registry), _reference()
+    ours, theirs = generate_latest(m.registry), _reference(m)
     # Same series, same values; only the order of the families may differ.
     assert sorted(ours.decode().splitlines()) == sorted(theirs.decode().splitlines())
 
