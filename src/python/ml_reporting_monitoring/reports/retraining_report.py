@@ -30,6 +30,7 @@ from ml_reporting_monitoring.reports.retraining_events import (
     drift_alerts,
     promotion_decisions,
 )
+from ml_reporting_monitoring.reports.shadow_evidence import shadow_evidence_table
 from mlops_common.progress import track
 
 DECISION_COLORS = {"promoted": "tab:green", "refused": "tab:red", "not registered": "tab:grey"}
@@ -136,6 +137,11 @@ def _model_section(
                      else "No version was registered in this period.")  # fmt: skip
     if len(decisions):
         section.add_table(decisions.drop(columns=["run_id", "model"]), row_class="decision")
+    shadow = shadow_evidence_table(versions)
+    if len(shadow):
+        section.add_text("Shadow evidence (the challenger scored live requests next to the"
+                         " champion; figures from promote-challenger's version tags):")  # fmt: skip
+        section.add_table(shadow)
     section.add_text("Champion history:")
     section.add_table(history)
     return section, decisions
