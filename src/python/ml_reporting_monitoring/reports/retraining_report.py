@@ -190,11 +190,14 @@ def generate_retraining_report(
         overview.add_table(status)
     sections.append(overview)
     decided = pd.concat([d for d in all_decisions if not d.empty] or [pd.DataFrame()])
-    promoted = int((decided.get("decision", pd.Series(dtype=str)) == "promoted").sum())
+    kinds = decided.get("decision", pd.Series(dtype=str))
+    promoted = int((kinds == "promoted").sum())
+    shadowed = int(kinds.str.startswith("in shadow").sum())  # waiting for shadow evidence
+    waiting = f", {shadowed} in shadow" if shadowed else ""
     intro = [
         f"Period {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} (UTC); {len(runs)} training "
-        f"runs; {len(decided)} versions registered, {promoted} promoted, "
-        f"{len(decided) - promoted} refused; {len(alerts)} drift alerts."
+        f"runs; {len(decided)} versions registered, {promoted} promoted{waiting}, "
+        f"{len(decided) - promoted - shadowed} refused; {len(alerts)} drift alerts."
     ]
     heading = title or f"Model retraining report {start:%Y-%m-%d} to {end:%Y-%m-%d}"
     return render_html(path, heading, sections, intro)

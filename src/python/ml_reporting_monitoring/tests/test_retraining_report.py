@@ -263,3 +263,4 @@ def test_report_shows_the_shadow_evidence_behind_a_promotion(tmp_path) -> None:
     html = (tmp_path / "retraining_report_last7d.html").read_text()
     assert "Shadow evidence" in html and "approve -&gt; review: 40" in html
     assert "shadow evidence" in html and "in shadow" in html
+    assert "3 versions registered, 1 promoted, 1 in shadow, 1 refused" in html
