@@ -22,7 +22,7 @@ SHADOW_COLUMNS = [
 
 
 def _number(value: str | None, digits: int = 4) -> str:
-    if value in (None, "", "None"):
+    if value is None or value in ("", "None"):
         return "n/a"
     return f"{float(value):.{digits}f}"
 

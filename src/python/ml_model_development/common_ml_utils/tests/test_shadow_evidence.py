@@ -26,14 +26,14 @@ def fraud_log() -> tuple[list[ShadowRecord], pd.DataFrame]:
     for i in range(100):
         fraud = i % 10 == 0
         champ = 0.8 if fraud else 0.2
-        chal = 0.9 if fraud else 0.1
+        chal: float | None = 0.9 if fraud else 0.1
         champ_label = "review" if champ >= 0.5 else "approve"
-        chal_label = champ_label
+        chal_label: str | None = champ_label
         if i in (1, 2, 3, 4, 5, 6):  # legit payments the challenger would send to review
             chal, chal_label = 0.6, "review"
         if i in (20, 30):  # frauds the challenger would approve
             chal, chal_label = 0.3, "approve"
-        error = None
+        error: str | None = None
         if i == 99:
             chal, chal_label, error = None, None, "onnxruntime failed"
         records.append(

@@ -89,6 +89,7 @@ def test_offline_winner_waits_in_shadow_then_promotes_on_evidence(
     v1 = client.get_model_version(NAME, "1")
     # A second version of the same run (its holdout tags too): equal offline, margin 0 wins.
     holdout = {k: v for k, v in v1.tags.items() if not k.startswith("promotion")}
+    assert v1.source is not None and v1.run_id is not None
     assert mlflow_utils.register(v1.source, NAME, "challenger", tags=holdout) == "2"
     decision = evaluate_and_promote(CustomerChurnTrainer(settings=settings, platform=platform))
     assert decision.shadow and not decision.promoted and decision.policy == "shadow"
