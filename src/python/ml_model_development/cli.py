@@ -2,6 +2,7 @@
 
     trainer train fraud|churn [--promote] [--no-register]
     trainer evaluate fraud|churn        (alias: promote)
+    trainer promote-challenger fraud|churn [--today YYYY-MM-DD]
     trainer predict-batch fraud|churn --entities PATH --output PATH [--engine auto|native|onnx]
                                       [--alias A] [--rules RULES.yaml]
                                       [--partition-date YYYY-MM-DD]
@@ -9,7 +10,9 @@
 Progress lines go to stderr; stdout is one JSON object describing the result (run, model
 version, metrics, output paths). Settings come from ``TRAINING_*`` / ``MLOPS_*`` environment
 variables or ``.env``. Exit codes (mlops_common.cli_contract): 0 ok, 1 error (bad
-configuration or data: one line saying what to fix), 2 bad arguments.
+configuration or data: one line saying what to fix), 2 bad arguments, 3 flagged
+(``promote-challenger``: the shadow evidence is complete and rejects the challenger; waiting
+for more evidence is exit 0 with ``promoted: false``; see ``shadow_promotion.py``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from ml_model_development.models.customer_churn_lightgbm import train as _churn 
 from ml_model_development.models.fraud_detection_xgboost import train as _fraud  # noqa: F401
 from mlops_common.cli_contract import CONTRACT_HELP, run_cli
 from mlops_common.label_engine import RuleFileError
+from mlops_common.shadow_log import ShadowLogError
 
 # What the user fixes (settings, data, files, "train and promote first"): one line, exit 1.
 USER_ERRORS = (
@@ -50,6 +54,7 @@ USER_ERRORS = (
     ParityError,
     RuleFileError,
     PredictionStoreError,
+    ShadowLogError,
 )
 
 
@@ -80,6 +85,17 @@ def _parser(names: list[str]) -> argparse.ArgumentParser:
     for name in ("evaluate", "promote"):
         p = sub.add_parser(name, help="challenger vs champion on rows neither was fitted on")
         p.add_argument("model", choices=names)
+    shadow = sub.add_parser(
+        "promote-challenger",
+        help="promote the challenger in shadow if the shadow log holds the evidence",
+    )
+    shadow.add_argument("model", choices=names)
+    shadow.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="YYYY-MM-DD: last UTC day of shadow log read (default today)",
+    )
     batch = sub.add_parser("predict-batch", help="score entity rows with the champion")
     batch.add_argument("model", choices=names)
     batch.add_argument("--entities", type=Path, required=True, help="parquet entity rows")
@@ -113,6 +129,10 @@ def run(args: argparse.Namespace, trainers: dict[str, type[BaseModelTrainer]]) -
         return result
     if args.command in ("evaluate", "promote"):
         return asdict(evaluate_and_promote(trainer))
+    if args.command == "promote-challenger":
+        from ml_model_development.common_ml_utils.shadow_promotion import promote_challenger
+
+        return asdict(promote_challenger(trainer, args.today))
     scored = score_batch(
         trainer, args.entities, args.output, args.engine, args.alias, args.rules,
         args.partition_date,

@@ -69,6 +69,11 @@ class _Layout:
             }
         )
 
+    def row(self, title: str) -> None:
+        """A Grafana row header; the panels added after it belong to it."""
+        self.add(title, [], kind="row", width=24)
+        self.panels[-1].update(gridPos={**self.panels[-1]["gridPos"], "h": 1}, collapsed=False)
+
 
 def _variable(name: str, query: str) -> dict:
     return {
@@ -136,11 +141,33 @@ def model_performance_overview() -> dict:
         [(f"sum by (model, outcome) (increase({m.MODEL_RELOADS_TOTAL}{{{SEL}}}[1h]))",
           "{{model}} {{outcome}}")],
     )  # fmt: skip
+    _shadow_row(p)
     variables = [
         _variable("service", f"label_values({m.MODEL_INFO}, service)"),
         _variable("model", f'label_values({m.MODEL_INFO}{{service=~"$service"}}, model)'),
     ]
     return _dashboard("mlops-model-performance", "Model performance overview", p, variables)
+
+
+def _shadow_row(p: _Layout) -> None:
+    """Champion vs challenger on the same requests (alerts: MlopsShadowDisagreementHigh/Errors)."""
+    pair = "model, champion_version, challenger_version"
+    shadowed = f"rate({m.SHADOW_PREDICTIONS_TOTAL}{{{SEL}}}{RATE})"
+    changes = f"rate({m.SHADOW_DECISION_CHANGES_TOTAL}{{{SEL}}}{RATE})"
+    p.row("Shadow: challenger next to champion")
+    p.add("Shadow agreement (same decision)", [(f"1 - {_ratio_or_zero(changes, shadowed, pair)}",
+          "{{model}} v{{champion_version}} vs v{{challenger_version}}")], "percentunit")  # fmt: skip
+    p.add("Changed decisions per second (champion label -> challenger label)",
+          [(f"sum by (model, champion_label, challenger_label) ({changes})",
+            "{{model}} {{champion_label}} -> {{challenger_label}}")], "reqps")  # fmt: skip
+    p.add("Shadow score quantiles per role",
+          [(_quantile(q, m.SHADOW_SCORE, SEL, "model, role"), f"{{{{model}}}} {{{{role}}}} p{int(q * 100)}")
+           for q in (0.5, 0.9, 0.99)])  # fmt: skip
+    p.add("Shadow errors and canary decisions (1h)",
+          [(f"sum by (model, challenger_version) (increase({m.SHADOW_ERRORS_TOTAL}{{{SEL}}}[1h]))",
+            "{{model}} v{{challenger_version}} errors"),
+           (f"sum by (model, version) (increase({m.CANARY_DECISIONS_TOTAL}{{{SEL}}}[1h]))",
+            "{{model}} v{{version}} canary decisions")])  # fmt: skip
 
 
 def feature_drift_analysis() -> dict:

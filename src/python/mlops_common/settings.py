@@ -62,6 +62,18 @@ class PlatformSettings(MlopsBaseSettings):
         default=None,
         description="Explicit MLflow tracking URI; derived from the profile when unset.",
     )
+    shadow_root: Path | None = Field(
+        default=None,
+        description=(
+            "Folder of the shadow logs (mlops_common.shadow_log): services write, training"
+            " reads; default $MLOPS_HOME/shadow. Must be the same (shared or copied) folder"
+            " on the serving and the training host."
+        ),
+    )
+
+    def resolved_shadow_root(self) -> Path:
+        """``MLOPS_SHADOW_ROOT``, else ``$MLOPS_HOME/shadow``."""
+        return self.shadow_root if self.shadow_root is not None else self.home / "shadow"
 
     def resolved_mlflow_tracking_uri(self) -> str:
         """Explicit setting, else the local MLflow server (servers) or SQLite under ``home``."""

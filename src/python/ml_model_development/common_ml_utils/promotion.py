@@ -11,7 +11,9 @@ vs 0.9576 unseen on the quickstart data), a head start that keeps a stale champi
 The decision, its window and row counts go to the log, the JSON result and tags on the
 challenger version and its run (``promotion_*``: when (``promotion_decided_at``), the metric
 compared with both scores, the margin, the previous champion, the reason;
-``promotion.champion`` = ISO time it became champion). The retraining report's history reads
+``promotion.champion`` = ISO time it became champion). With ``TRAINING_PROMOTION_POLICY=shadow``
+a winner over an existing champion stays ``challenger`` in shadow instead
+(``shadow_promotion.py``; ``promoted: false``, ``shadow: true``). The retraining report's history reads
 these version tags (``ml_reporting_monitoring.reports.mlflow_queries``). The champion's ONNX graph and signature are
 copied to ``$MLOPS_HOME/models/<name>/champion/`` so consumers without MLflow can load it.
 """
@@ -32,6 +34,7 @@ from ml_model_development.common_ml_utils.base_model_trainer import BaseModelTra
 from ml_model_development.common_ml_utils.evaluation_utils import classification_metrics
 from ml_model_development.common_ml_utils.holdout import HoldoutRecord, iso
 from ml_model_development.common_ml_utils.promotion_window import PromotionWindow, choose_window
+from ml_model_development.common_ml_utils.shadow_promotion import enter_shadow, reject_offline
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH, SIGNATURE_ARTIFACT_PATH
 
 PROMOTED_AT_TAG = "promotion.{alias}"  # ISO time; read by ml_reporting_monitoring reports
@@ -63,6 +66,9 @@ class PromotionDecision:
     window_honest: bool = True
     challenger_cutoff: str | None = None
     champion_cutoff: str | None = None
+    # TRAINING_PROMOTION_POLICY; shadow=True: won offline, left in shadow (shadow_promotion.py)
+    policy: str = "offline"
+    shadow: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -212,8 +218,18 @@ def evaluate_and_promote(trainer: BaseModelTrainer) -> PromotionDecision:
         challenger_cutoff=iso(chal_record.data_cutoff),
         champion_cutoff=None if champ_record is None else iso(champ_record.data_cutoff),
     )
+    decision.policy = trainer.settings.promotion_policy
+    shadow_policy = decision.policy == "shadow" and champion is not None and not same
+    if shadow_policy and promoted:
+        decision.promoted = promoted = False
+        decision.shadow = True
+        decision.reason = reason = reason + enter_shadow(
+            trainer, str(challenger.version), challenger.run_id
+        )
     if not same:
         _tag_decision(decision, challenger.run_id)
+    if shadow_policy and not decision.shadow:
+        reject_offline(trainer, str(challenger.version), challenger.run_id)
     if promoted:
         mlflow_utils.set_alias(name, c.champion_alias, str(challenger.version))
         decision.champion_dir = str(

@@ -84,6 +84,35 @@ class TrainingSettings(MlopsBaseSettings):
     promotion_margin: float = Field(
         default=0.001, ge=0.0, description="Challenger must beat the champion by this much."
     )
+    promotion_policy: Literal["offline", "shadow"] = Field(
+        default="offline",
+        description=(
+            "offline: a challenger that wins on the holdout becomes champion at once. shadow:"
+            " it stays 'challenger', the services score it in shadow, and `trainer"
+            " promote-challenger` promotes it once the shadow log holds the evidence below"
+            " (common_ml_utils/shadow_evidence.py)."
+        ),
+    )
+    shadow_min_requests: int = Field(
+        default=1000, ge=1, description="shadowed requests (both models scored) needed"
+    )
+    shadow_min_agreement: float = Field(
+        default=0.95, ge=0.0, le=1.0, description="share of requests with the same label"
+    )
+    shadow_min_labelled: int = Field(
+        default=200, ge=1, description="shadowed requests whose outcome label is known"
+    )
+    shadow_max_metric_drop: float = Field(
+        default=0.0,
+        ge=0.0,
+        description=(
+            "challenger's promotion_metric on the labelled shadow rows may be at most this"
+            " much below the champion's (0: no worse)"
+        ),
+    )
+    shadow_lookback_days: int = Field(
+        default=30, ge=1, description="days of shadow log read when the version has no start tag"
+    )
     parity_tolerance: float = Field(default=1e-5, gt=0.0, le=1e-3)
     parity_sample_rows: int = Field(
         default=20_000,

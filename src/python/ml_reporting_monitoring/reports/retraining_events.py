@@ -64,6 +64,13 @@ def _inferred_reason(
     )
 
 
+def _not_promoted(gate: dict) -> str:
+    """``refused``, or ``in shadow`` (``flagged``) for an offline winner under the shadow policy."""
+    if gate.get("policy") != "shadow":
+        return "refused"
+    return "in shadow (flagged)" if gate.get("shadow_verdict") == "reject" else "in shadow"
+
+
 def promotion_decisions(
     model: str,
     versions: pd.DataFrame,
@@ -104,6 +111,14 @@ def promotion_decisions(
                 reason += f"; champion before: v{gate['previous_champion']}"
             source = "promotion gate"
             at = pd.Timestamp(gate.get("decided_at") or moment)
+            if gate.get("evidence") == "shadow":  # shadow_promotion.py: promoted on live evidence
+                reason = f"{gate.get('reason', '')}; won offline first on {gate.get('window', '?')}"
+                reason += f"; champion before: v{gate.get('previous_champion', '?')}"
+                source = "shadow evidence"
+            elif gate.get("policy") == "shadow" and not promoted:  # won offline, waits in shadow
+                source = "promotion gate, then shadow"
+                if gate.get("shadow_reason"):
+                    reason += f"; last shadow check: {gate['shadow_reason']}"
         elif not logged.empty:
             record = logged.iloc[-1]
             promoted, reason, source = bool(record["promoted"]), record["reason"], "training DAG"
@@ -119,7 +134,7 @@ def promotion_decisions(
                 "model": model,
                 "version": version,
                 "run_id": row["run_id"],
-                "decision": "promoted" if promoted else "refused",
+                "decision": "promoted" if promoted else _not_promoted(gate),
                 "reason": reason,
                 "source": source,
             }

@@ -30,6 +30,7 @@ from ml_reporting_monitoring.reports.retraining_events import (
     drift_alerts,
     promotion_decisions,
 )
+from ml_reporting_monitoring.reports.shadow_evidence import shadow_evidence_table
 from mlops_common.progress import track
 
 DECISION_COLORS = {"promoted": "tab:green", "refused": "tab:red", "not registered": "tab:grey"}
@@ -136,6 +137,11 @@ def _model_section(
                      else "No version was registered in this period.")  # fmt: skip
     if len(decisions):
         section.add_table(decisions.drop(columns=["run_id", "model"]), row_class="decision")
+    shadow = shadow_evidence_table(versions)
+    if len(shadow):
+        section.add_text("Shadow evidence (the challenger scored live requests next to the"
+                         " champion; figures from promote-challenger's version tags):")  # fmt: skip
+        section.add_table(shadow)
     section.add_text("Champion history:")
     section.add_table(history)
     return section, decisions
@@ -184,11 +190,14 @@ def generate_retraining_report(
         overview.add_table(status)
     sections.append(overview)
     decided = pd.concat([d for d in all_decisions if not d.empty] or [pd.DataFrame()])
-    promoted = int((decided.get("decision", pd.Series(dtype=str)) == "promoted").sum())
+    kinds = decided.get("decision", pd.Series(dtype=str))
+    promoted = int((kinds == "promoted").sum())
+    shadowed = int(kinds.str.startswith("in shadow").sum())  # waiting for shadow evidence
+    waiting = f", {shadowed} in shadow" if shadowed else ""
     intro = [
         f"Period {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} (UTC); {len(runs)} training "
-        f"runs; {len(decided)} versions registered, {promoted} promoted, "
-        f"{len(decided) - promoted} refused; {len(alerts)} drift alerts."
+        f"runs; {len(decided)} versions registered, {promoted} promoted{waiting}, "
+        f"{len(decided) - promoted - shadowed} refused; {len(alerts)} drift alerts."
     ]
     heading = title or f"Model retraining report {start:%Y-%m-%d} to {end:%Y-%m-%d}"
     return render_html(path, heading, sections, intro)

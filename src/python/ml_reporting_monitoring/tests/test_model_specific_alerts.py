@@ -6,5 +6,6 @@ def test_model_specific_alerts_pass_promtool_check_and_unit_tests() -> None:
         "model_specific_alerts",
         {"MlopsFeatureDriftHigh", "MlopsFeatureMissingShareHigh", "MlopsPredictionDriftHigh",
          "MlopsPredictionScoreShift",
-         "MlopsDegradedPredictionsHigh", "MlopsModelReloadFailed"},
+         "MlopsDegradedPredictionsHigh", "MlopsModelReloadFailed",
+         "MlopsShadowDisagreementHigh", "MlopsShadowErrors"},
     )  # fmt: skip

@@ -18,6 +18,7 @@ from ml_reporting_monitoring.reports.mlflow_queries import (
 )
 from ml_reporting_monitoring.reports.retraining_events import promotion_decisions
 from ml_reporting_monitoring.reports.retraining_report import _comparison_plot
+from ml_reporting_monitoring.reports.shadow_evidence import shadow_evidence_table
 from mlops_common.contracts.features import FRAUD
 
 NAME = FRAUD.registered_model_name
@@ -183,3 +184,83 @@ def test_history_reads_the_promotion_tags_from_the_registry(tmp_path) -> None:
     assert row["decision"] == "promoted" and row["source"] == "promotion gate"
     assert row["at"] == pd.Timestamp(promoted_at)
     assert reason in row["reason"] and "champion before: v1" in row["reason"]
+
+
+def shadow_tags(decided_at: str) -> dict[str, str]:
+    """What ``trainer promote-challenger`` writes on a version it promoted (shadow_promotion.py)."""
+    return {"promotion_promoted": "true", "promotion_evidence": "shadow", "promotion_policy": "shadow",
+            "promotion_reason": "shadow evidence: challenger v2 vs champion v1: 1200 requests,"
+            " agreement 0.9600 >= 0.95, roc_auc challenger 0.9700 vs champion 0.9650 on 300"
+            " labelled rows (allowed drop 0.0)",
+            "promotion_window": "rows after 2026-11-24T23:44:33+00:00",
+            "promotion_previous_champion": "1", "promotion_decided_at": decided_at,
+            "promotion.champion": decided_at, "promotion_shadow_verdict": "promote",
+            "promotion_shadow_champion_version": "1", "promotion_shadow_requests": "1200",
+            "promotion_shadow_errors": "3", "promotion_shadow_agreement": "0.96",
+            "promotion_shadow_changed": '{"approve->review": 40, "review->approve": 8}',
+            "promotion_shadow_labelled": "300", "promotion_shadow_positives": "12",
+            "promotion_shadow_metric": "roc_auc", "promotion_shadow_champion_metric": "0.965",
+            "promotion_shadow_challenger_metric": "0.97", "promotion_shadow_min_requests": "1000",
+            "promotion_shadow_min_agreement": "0.95", "promotion_shadow_min_labelled": "200",
+            "promotion_shadow_max_metric_drop": "0.0", "promotion_shadow_window_start": "2026-11-20",
+            "promotion_shadow_window_end": "2026-11-27"}  # fmt: skip
+
+
+def test_report_shows_the_shadow_evidence_behind_a_promotion(tmp_path) -> None:
+    """v2 promoted on shadow evidence, v3 still waiting in shadow: the decisions say which
+    evidence decided, the shadow table carries every figure and threshold from the tags."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.create_experiment("fraud", artifact_location=str(tmp_path / "artifacts"))
+    client.create_registered_model(NAME)
+    for i in (1, 2, 3):
+        run = client.create_run(experiment, start_time=_ms(NOW - timedelta(days=4 - i)),
+                                tags={"registered_model_name": NAME})  # fmt: skip
+        client.log_metric(run.info.run_id, "roc_auc", 0.95 + i / 100)
+        client.set_terminated(run.info.run_id)
+        (tmp_path / f"v{i}").mkdir()
+        client.create_model_version(NAME, source=str(tmp_path / f"v{i}"), run_id=run.info.run_id)
+    decided_at = (NOW - timedelta(hours=5)).replace(microsecond=0).isoformat()
+    for key, value in shadow_tags(decided_at).items():
+        client.set_model_version_tag(NAME, "2", key, value)
+    waiting = {"promotion_promoted": "false", "promotion_policy": "shadow",
+               "promotion_reason": "challenger roc_auc 0.9800 >= champion 0.9700 + margin 0.001",
+               "promotion_decided_at": (NOW - timedelta(hours=1)).isoformat(),
+               "promotion_shadow_verdict": "wait", "promotion_shadow_requests": "150",
+               "promotion_shadow_agreement": "0.99", "promotion_shadow_champion_version": "2",
+               "promotion_shadow_reason": "challenger v3 vs champion v2: 150 shadowed requests"
+               " < 1000 (TRAINING_SHADOW_MIN_REQUESTS); keep it in shadow"}  # fmt: skip
+    for key, value in waiting.items():
+        client.set_model_version_tag(NAME, "3", key, value)
+    client.set_registered_model_alias(NAME, "champion", "2")
+    client.set_registered_model_alias(NAME, "challenger", "3")
+
+    versions = model_versions(client, NAME)
+    decisions = promotion_decisions(NAME, versions, alias_history(versions, "champion"), {},
+                                    NOW - timedelta(days=7), NOW + timedelta(days=1))  # fmt: skip
+    by_version = decisions.set_index("version")
+    assert by_version.loc[2, "decision"] == "promoted"
+    assert by_version.loc[2, "source"] == "shadow evidence"
+    assert "agreement 0.9600" in by_version.loc[2, "reason"]
+    assert "champion before: v1" in by_version.loc[2, "reason"]
+    assert by_version.loc[3, "decision"] == "in shadow"
+    assert "150 shadowed requests < 1000" in by_version.loc[3, "reason"]
+
+    shadow = shadow_evidence_table(versions).set_index("version")
+    assert list(shadow.index) == [3, 2]
+    promoted = shadow.loc[2]
+    assert promoted["verdict"] == "promoted (vs v1)" and promoted["requests"] == "1200"
+    assert promoted["agreement"] == "0.9600" and promoted["errors"] == "3"
+    assert promoted["changed decisions"] == "approve -> review: 40, review -> approve: 8"
+    assert promoted["labelled (positive)"] == "300 (12)"
+    assert promoted["metric champion -> challenger"] == "roc_auc 0.9650 -> 0.9700"
+    assert "agreement >= 0.95" in promoted["thresholds"]
+    assert shadow.loc[3, "verdict"] == "wait (vs v2)"
+
+    assert main(["retraining-report", "--tracking-uri", uri, "--models", NAME, "--days", "7",
+                 "--output-dir", str(tmp_path), "--drift-dir", str(tmp_path / "none"),
+                 "--notifications", str(tmp_path / "none.jsonl")]) == 0  # fmt: skip
+    html = (tmp_path / "retraining_report_last7d.html").read_text()
+    assert "Shadow evidence" in html and "approve -&gt; review: 40" in html
+    assert "shadow evidence" in html and "in shadow" in html
+    assert "3 versions registered, 1 promoted, 1 in shadow, 1 refused" in html

@@ -56,6 +56,10 @@ class ModelContract:
     # the store answers but every feature of this view is missing, the entity is unknown to
     # it. Aggregate views are no such registry (an empty window is a value, not an absence).
     entity_view: str | None = None
+    # What identifies one scored event when the entity has many (a card holder's payments):
+    # services put its value in the shadow log's ``event_id`` and training joins labels on it.
+    # ``None``: one prediction per entity and time (churn); labels join as of the request.
+    event_key: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -91,6 +95,7 @@ FRAUD = ModelContract(
     entity_join_key=USER_JOIN_KEY,
     label="is_fraud",
     entity_view="user_profile",
+    event_key="transaction_id",
     features=(
         # Sent with the transaction being scored.
         FeatureSpec("amount", "float", "request", 0.0, "transaction amount in account currency"),

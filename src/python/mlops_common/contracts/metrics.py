@@ -29,3 +29,17 @@ PREDICTION_DRIFT_PSI = "mlops_prediction_drift_psi"  # labels: model
 FEATURE_SKEW_RATIO = "mlops_feature_skew_ratio"
 FEATURE_SKEW_DECISIONS = "mlops_feature_skew_decisions"
 FEATURE_SKEW_LAST_CHECK = "mlops_feature_skew_last_check_timestamp_seconds"
+
+# Shadow and canary (issue 19): the challenger scores the champion's feature vector off the
+# hot path (``mlops_common.shadow_log`` keeps the pairs). Labels, per metric:
+#   predictions / errors: service, model, champion_version, challenger_version
+#   decision changes: the same + champion_label, challenger_label (only when they differ)
+#   score: service, model, version, role ("champion" | "challenger"), histogram of the
+#     positive-class probability of every shadowed request, both roles on the same requests
+#   canary decisions: service, model, version (of the challenger whose label was returned)
+SHADOW_PREDICTIONS_TOTAL = "mlops_shadow_predictions_total"
+SHADOW_DECISION_CHANGES_TOTAL = "mlops_shadow_decision_changes_total"
+SHADOW_ERRORS_TOTAL = "mlops_shadow_errors_total"
+SHADOW_SCORE = "mlops_shadow_score"
+CANARY_DECISIONS_TOTAL = "mlops_canary_decisions_total"
+SHADOW_ROLES = ("champion", "challenger")

@@ -10,6 +10,12 @@ Trigger form (``params``): ``reason`` (why this run: schedule, drift, manual, â€
 ``hyperparameter_overrides`` (a JSON object, e.g. ``{"n_estimators": 300}``, passed to the
 trainer as ``TRAINING_HYPERPARAMETERS``, whose settings validate names and ranges). The
 evaluation gate's decision is the ``champion_<model>`` asset event (``extra.promoted``).
+
+Promotion policy: the trainer's ``TRAINING_PROMOTION_POLICY`` (``offline`` by default), or the
+trigger's ``promotion_policy`` param. Under ``shadow`` a challenger that wins offline stays
+``challenger`` (``extra.shadow``), the service is reloaded so that it scores it in shadow, and
+the daily ``promote_<model>_challenger`` DAG (``dag_factories/shadow_promotion.py``) promotes
+it once the shadow log holds the evidence.
 """
 
 from __future__ import annotations
@@ -51,6 +57,16 @@ def training_params() -> dict[str, Param]:
             type=["null", "string"],
             description="The drift-check DAG that triggered this run, if any.",
         ),
+        "promotion_policy": Param(
+            None,
+            type=["null", "string"],
+            enum=[None, "offline", "shadow"],
+            description=(
+                "offline: a winner becomes champion at once; shadow: it stays challenger until"
+                " promote_<model>_challenger finds shadow evidence; null: the trainer's"
+                " TRAINING_PROMOTION_POLICY."
+            ),
+        ),
     }
 
 
@@ -62,6 +78,47 @@ def trainer_env(params: dict[str, Any]) -> dict[str, str] | None:
             'trigger with e.g. {"hyperparameter_overrides": {"n_estimators": 300}}'
         )
     return {"TRAINING_HYPERPARAMETERS": json.dumps(overrides)} if overrides else None
+
+
+def promotion_env(params: dict[str, Any]) -> dict[str, str] | None:
+    """``TRAINING_PROMOTION_POLICY`` for the gate when the trigger chose one."""
+    policy = params.get("promotion_policy")
+    return {"TRAINING_PROMOTION_POLICY": str(policy)} if policy else None
+
+
+def reload_service_for(contract: ModelContract, decision: dict[str, Any]) -> str:
+    """Reload the model API when the registry changed what it serves (champion or shadow)."""
+    if not (decision.get("promoted") or decision.get("shadow")):
+        return "champion unchanged; no reload"
+    hook = InternalApiHook.for_use_case(contract.use_case)
+    if hook is None:
+        return f"no Airflow connection {service_conn_id(contract.use_case)}; no reload"
+    client = hook.get_conn()
+    url = client.base_url
+    # Live, not ready: a service still waiting for its first champion must be told too.
+    if not client.is_live():
+        return f"service at {url} not running; it loads the new champion at start"
+    return json.dumps(client.reload_model())
+
+
+def notify_decision(contract: ModelContract, decision: dict[str, Any], reload_outcome: str) -> str:
+    """Append a line to the notifications log (the hook point for Slack/e-mail)."""
+    home = PlatformSettings().home
+    path = Path(home) / "notifications" / "training.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "at": datetime.now(tz=UTC).isoformat(),
+        "model": contract.registered_model_name,
+        "promoted": decision.get("promoted"),
+        "shadow": decision.get("shadow") or decision.get("verdict"),
+        "flagged": bool(decision.get("flagged")),
+        "reason": decision.get("reason"),
+        "trigger_reason": get_current_context()["params"].get("reason"),
+        "reload": reload_outcome,
+    }
+    with path.open("a") as fh:
+        fh.write(json.dumps(record) + "\n")
+    return json.dumps(record)
 
 
 def build_training_dag(
@@ -91,43 +148,25 @@ def build_training_dag(
 
         @task(outlets=[champion_asset])
         def evaluate_and_promote(trained: dict[str, Any]) -> dict[str, Any]:
-            decision = run_component(TRAINER_PEX, ["promote", cli_name])
+            context = get_current_context()
+            env = promotion_env(context["params"])
+            decision = run_component(TRAINER_PEX, ["promote", cli_name], env=env)
             print(f"promotion: {decision.get('reason')}")
-            event = get_current_context()["outlet_events"][champion_asset]
-            event.extra = {"promoted": bool(decision.get("promoted"))}
+            event = context["outlet_events"][champion_asset]
+            event.extra = {
+                "promoted": bool(decision.get("promoted")),
+                "shadow": bool(decision.get("shadow")),
+            }
             return decision
 
         @task
         def reload_service(decision: dict[str, Any]) -> str:
-            if not decision.get("promoted"):
-                return "champion unchanged; no reload"
-            hook = InternalApiHook.for_use_case(contract.use_case)
-            if hook is None:
-                return f"no Airflow connection {service_conn_id(contract.use_case)}; no reload"
-            client = hook.get_conn()
-            url = client.base_url
-            # Live, not ready: a service still waiting for its first champion must be told too.
-            if not client.is_live():
-                return f"service at {url} not running; it loads the new champion at start"
-            return json.dumps(client.reload_model())
+            return reload_service_for(contract, decision)
 
         @task
         def notify(decision: dict[str, Any], reload_outcome: str) -> str:
             """Append a line to the notifications log (the hook point for Slack/e-mail)."""
-            home = PlatformSettings().home
-            path = Path(home) / "notifications" / "training.jsonl"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            record = {
-                "at": datetime.now(tz=UTC).isoformat(),
-                "model": contract.registered_model_name,
-                "promoted": decision.get("promoted"),
-                "reason": decision.get("reason"),
-                "trigger_reason": get_current_context()["params"].get("reason"),
-                "reload": reload_outcome,
-            }
-            with path.open("a") as fh:
-                fh.write(json.dumps(record) + "\n")
-            return json.dumps(record)
+            return notify_decision(contract, decision, reload_outcome)
 
         decision = evaluate_and_promote(train())
         notify(decision, reload_service(decision))

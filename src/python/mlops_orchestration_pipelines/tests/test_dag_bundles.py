@@ -17,7 +17,12 @@ DOMAIN_DAGS = {
         "run_dbt_feast_models",
         "stream_card_transactions_to_feast",
     ],
-    "training-dags-bundle": ["train_customer_churn_lightgbm", "train_fraud_detection_xgboost"],
+    "training-dags-bundle": [
+        "promote_customer_churn_lightgbm_challenger",
+        "promote_fraud_detection_xgboost_challenger",
+        "train_customer_churn_lightgbm",
+        "train_fraud_detection_xgboost",
+    ],
     "batch-inference-dags-bundle": [
         "score_daily_customers_churn",
         "score_daily_transactions_fraud",

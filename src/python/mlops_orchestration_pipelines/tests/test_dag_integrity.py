@@ -31,6 +31,14 @@ EXPECTED = {
         for name in ("fraud_detection_xgboost", "customer_churn_lightgbm")
     },
     **{
+        f"promote_{name}_challenger": {
+            "promote_challenger": set(),
+            "reload_service": {"promote_challenger"},
+            "notify": {"promote_challenger", "reload_service"},
+        }
+        for name in ("fraud_detection_xgboost", "customer_churn_lightgbm")
+    },
+    **{
         dag_id: {
             "export_entities": set(),
             "score_and_label": {"export_entities"},
@@ -115,6 +123,9 @@ def test_model_assets_wired(dagbag, use_case: str, model: str, scoring: str, dri
     training = dagbag.dags[f"train_{model}"]
     assert _names(training.get_task("train").inlets) == {"offline_features"}
     assert _names(training.get_task("evaluate_and_promote").outlets) == {f"champion_{model}"}
+    # The daily shadow check moves the same alias, so batch scoring follows it too.
+    shadow = dagbag.dags[f"promote_{model}_challenger"]
+    assert _names(shadow.get_task("promote_challenger").outlets) == {f"champion_{model}"}
     batch = dagbag.dags[scoring]
     assert _names(batch.get_task("score_and_label").inlets) == {
         "offline_features",
@@ -140,12 +151,17 @@ def test_training_params_defaults_and_validation(dagbag, dag_id: str) -> None:
         "reason": "schedule",
         "hyperparameter_overrides": {},
         "checked_by": None,
+        "promotion_policy": None,
     }
     # What the drift check sends is accepted, so its reason reaches the run.
     accepted = copy.deepcopy(params)
     accepted.update({"reason": "drift", "checked_by": "check_fraud_model_drift"})
     assert accepted.validate()["reason"] == "drift"
-    for key, bad in [("reason", "because"), ("hyperparameter_overrides", "n_estimators=3")]:
+    for key, bad in [
+        ("reason", "because"),
+        ("hyperparameter_overrides", "n_estimators=3"),
+        ("promotion_policy", "canary"),
+    ]:
         rejected = copy.deepcopy(params)
         with pytest.raises(ParamValidationError, match=key):
             rejected[key] = bad
@@ -162,6 +178,13 @@ def test_trainer_env_carries_overrides() -> None:
     assert env is not None and json.loads(env["TRAINING_HYPERPARAMETERS"]) == {"n_estimators": 300}
     with pytest.raises(ValueError, match="JSON object"):
         trainer_env({"hyperparameter_overrides": [1]})
+
+
+def test_promotion_policy_reaches_the_gate() -> None:
+    from mlops_orchestration_pipelines.dag_factories.training import promotion_env
+
+    assert promotion_env({"promotion_policy": None}) is None
+    assert promotion_env({"promotion_policy": "shadow"}) == {"TRAINING_PROMOTION_POLICY": "shadow"}
 
 
 def test_drift_check_day_comes_from_the_asset_event() -> None:

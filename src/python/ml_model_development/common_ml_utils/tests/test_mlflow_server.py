@@ -1,23 +1,13 @@
-"""Servers profile: a real MLflow tracking server on loopback with a PostgreSQL backend.
-
-The fixture creates a database of its own (``mlflow_test_<random>``), starts the server as
-its own process group with job execution off (2 processes instead of ~10), and stops the
-group and drops the database afterwards.
-"""
+"""Servers profile: a real MLflow tracking server on loopback with a PostgreSQL backend
+(``ml_model_development.testing.mlflow_server``)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import onnx
-import psycopg
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -25,54 +15,16 @@ from ml_model_development.common_ml_utils import mlflow_utils
 from ml_model_development.common_ml_utils.promotion import evaluate_and_promote
 from ml_model_development.models.customer_churn_lightgbm.config import ChurnTrainingSettings
 from ml_model_development.models.customer_churn_lightgbm.train import CustomerChurnTrainer
+from ml_model_development.testing.mlflow_server import running_mlflow_server
 from mlops_common.contracts.features import CHURN
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
-from mlops_common.http_wait import wait_until_ready
-from mlops_common.ports import free_port
 from mlops_common.settings import DEFAULT_MLFLOW_SERVER_URI, PlatformSettings, Profile
-
-DSN = os.environ.get("MLOPS_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="module")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = f"mlflow_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{db}"')
-    server_root = DSN.split("://", 1)[1].rsplit("/", 1)[0]
-    backend = f"postgresql+psycopg://{server_root}/{db}"
-    tmp = tmp_path_factory.mktemp("mlflow_server")
-    port = free_port()
-    env = {
-        **os.environ,
-        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-        "PYTHONPATH": os.pathsep.join(sys.path),
-        "HOME": str(tmp),
-    }
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "mlflow", "server",
-            "--backend-store-uri", backend,
-            "--artifacts-destination", str(tmp / "artifacts"),
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        ],
-        env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    uri = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(f"{uri}/health", proc, tmp / "server.log", timeout_s=120)
+    with running_mlflow_server(tmp_path_factory.mktemp("mlflow_server")) as uri:
         yield uri
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-        with psycopg.connect(DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 def test_train_register_and_promote_against_server(mlflow_server: str, mlops_home: Path) -> None:

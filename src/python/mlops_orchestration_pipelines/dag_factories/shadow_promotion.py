@@ -1,0 +1,76 @@
+"""One daily DAG per model: promote the challenger in shadow once the evidence is there.
+
+Runs ``trainer promote-challenger <model>`` (``ml_model_development/common_ml_utils/
+shadow_promotion.py``): it reads the shadow log the model API wrote (``MLOPS_SHADOW_ROOT``,
+which on the servers must be the serving host's folder, shared or copied before this runs),
+joins it with the outcome labels and compares it with the ``TRAINING_SHADOW_*`` thresholds.
+Outcomes, all of them a successful task: ``promoted`` (the ``champion_<model>`` asset gets an
+event with ``extra.promoted`` and the API is reloaded), ``wait`` / nothing in shadow (exit 0,
+no change), ``reject`` (exit 3, *flagged*: the notification line says so and the challenger
+stays in shadow for a person to look at). A day without a challenger costs one registry
+lookup, so the DAG runs daily whatever the policy.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import DAG, get_current_context, task
+
+from mlops_common.contracts.features import ModelContract
+from mlops_orchestration_pipelines.assets import champion
+from mlops_orchestration_pipelines.component_runs import run_component_status
+from mlops_orchestration_pipelines.dag_defaults import daily_timetable, model_dag
+from mlops_orchestration_pipelines.dag_factories.training import (
+    TRAINER_PEX,
+    notify_decision,
+    reload_service_for,
+)
+
+FLAGGED = 3
+
+
+def build_shadow_promotion_dag(
+    cli_name: str, contract: ModelContract, cron: str = "30 4 * * *", *, dag_id: str
+) -> DAG:
+    if dag_id != f"promote_{contract.registered_model_name}_challenger":
+        raise ValueError(f"dag id must be promote_{contract.registered_model_name}_challenger")
+
+    @model_dag(
+        dag_id=dag_id,
+        schedule=daily_timetable(cron),
+        domain="training",
+        use_case=contract.use_case,
+        doc_md=__doc__,
+        timeout=timedelta(minutes=30),
+    )
+    def shadow_promotion():
+        champion_asset = champion(contract.registered_model_name)
+
+        @task(outlets=[champion_asset])
+        def promote_challenger() -> dict[str, Any]:
+            code, decision = run_component_status(
+                TRAINER_PEX, ["promote-challenger", cli_name], ok_codes=(0, FLAGGED)
+            )
+            print(f"shadow promotion ({decision.get('verdict')}): {decision.get('reason')}")
+            event = get_current_context()["outlet_events"][champion_asset]
+            event.extra = {
+                "promoted": bool(decision.get("promoted")),
+                "evidence": "shadow",
+                "flagged": code == FLAGGED,
+            }
+            return decision
+
+        @task
+        def reload_service(decision: dict[str, Any]) -> str:
+            return reload_service_for(contract, decision)
+
+        @task
+        def notify(decision: dict[str, Any], reload_outcome: str) -> str:
+            return notify_decision(contract, decision, reload_outcome)
+
+        decision = promote_challenger()
+        notify(decision, reload_service(decision))
+
+    return shadow_promotion()
