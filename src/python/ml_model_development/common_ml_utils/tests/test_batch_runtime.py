@@ -9,11 +9,19 @@ from ml_model_development.common_ml_utils.settings import ConfigError, TrainingS
 SETTINGS = TrainingSettings(spark_min_rows=1_000)
 
 
-def test_auto_uses_spark_from_the_threshold_on() -> None:
+def test_auto_uses_spark_from_the_threshold_on(monkeypatch) -> None:
+    # this test's import graph (like trainer.pex's) has no pyspark: pretend a Spark PEX
+    monkeypatch.setattr(batch_runtime, "spark_available", lambda: True)
     assert choose_runtime(None, 999, SETTINGS) == "single"
-    assert choose_runtime("auto", 1_000, SETTINGS) == "spark"  # this test's venv has pyspark
+    assert choose_runtime("auto", 1_000, SETTINGS) == "spark"
     assert choose_runtime("single", 10**9, SETTINGS) == "single"
+    monkeypatch.setattr(batch_runtime, "spark_runtime", lambda: None)
     assert choose_runtime(None, 10, TrainingSettings(batch_runtime="spark")) == "spark"
+
+
+def test_pyspark_is_not_in_this_import_graph() -> None:
+    """Like trainer.pex: batch_runtime reaches the Spark module only by name."""
+    assert not batch_runtime.spark_available()
 
 
 def test_without_pyspark_auto_falls_back_and_spark_names_the_pex(monkeypatch) -> None:
