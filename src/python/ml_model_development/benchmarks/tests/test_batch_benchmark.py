@@ -12,9 +12,7 @@ from ml_model_development.benchmarks import batch_benchmark
 
 def test_batch_benchmark_runs_end_to_end_on_a_tiny_size(tmp_path: Path, capsys) -> None:
     out = tmp_path / "batch.json"
-    batch_benchmark.run(
-        ["--sizes", "1500,3000", "--train-rows", "3000", "--json", str(out)]
-    )
+    batch_benchmark.run(["--sizes", "1500,3000", "--train-rows", "3000", "--json", str(out)])
     figures = json.loads(out.read_text())
     assert set(figures["sizes"]) == {"1500", "3000"}
     for size in figures["sizes"].values():

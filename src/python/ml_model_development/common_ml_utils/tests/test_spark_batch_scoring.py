@@ -95,7 +95,9 @@ def test_spark_gives_the_single_process_output(
     )
     # the ONNX Spark run also publishes its day to PostgreSQL (servers profile)
     spark_platform = servers if engine == "onnx" else platform
-    single, expected = _score(platform, entities, mlops_home / f"s_{engine}.parquet", "single", engine)
+    single, expected = _score(
+        platform, entities, mlops_home / f"s_{engine}.parquet", "single", engine
+    )
     try:
         spark, got = _score(spark_platform, entities, mlops_home / f"p_{engine}.parquet", "spark",
                             engine)  # fmt: skip
@@ -104,7 +106,9 @@ def test_spark_gives_the_single_process_output(
             _published(got)
     finally:
         with psycopg.connect(TEST_POSTGRES_DSN) as conn:
-            exists = conn.execute("SELECT to_regclass(%s)", (f"{SCHEMA}.{FRAUD.registered_model_name}",))
+            exists = conn.execute(
+                "SELECT to_regclass(%s)", (f"{SCHEMA}.{FRAUD.registered_model_name}",)
+            )
             if exists.fetchone()[0] is not None:
                 delete = sql.SQL("DELETE FROM {} WHERE partition_date = %s").format(TABLE)
                 conn.execute(delete, (DAY,))
