@@ -132,18 +132,28 @@ def run(argv: list[str] | None = None, stream: TextIO | None = None) -> dict[str
                 say(f"generating {rows} rows")
                 frame = synthetic_frame(contract, rows, 11, POSITIVE_RATE[args.model])
 
+                single_parts: dict[str, float] = {}
+                spark_parts: dict[str, float] = {}
+
                 def single(frame: pd.DataFrame = frame) -> pd.DataFrame:
+                    t0 = time.perf_counter()
                     x = trainer.features(frame)
                     scorers = engine_scorers(native, onnx_bytes, contract)
+                    t1 = time.perf_counter()
                     _, scores = score_with_engine(scorers, x, engine, engine)
+                    t2 = time.perf_counter()
                     decided = decide_columns(x, stored_frame(frame, contract), scores, spec)
+                    t3 = time.perf_counter()
+                    single_parts.update(features=t1 - t0, score=t2 - t1, decide=t3 - t2)
                     return assemble_output(frame, x, decided, spec, engine, [])
 
                 def on_spark(frame: pd.DataFrame = frame) -> pd.DataFrame:
+                    t0 = time.perf_counter()
                     x = trainer.features(frame)
+                    spark_parts["features"] = time.perf_counter() - t0
                     decided = decide_on_spark(
                         x, stored_frame(frame, contract), spec, native, onnx_bytes,
-                        engine, args.master, spark=spark,
+                        engine, args.master, spark=spark, timings=spark_parts,
                     )  # fmt: skip
                     return assemble_output(frame, x, decided, spec, engine, [])
 
@@ -159,7 +169,11 @@ def run(argv: list[str] | None = None, stream: TextIO | None = None) -> dict[str
                     "spark_s": spark_s,
                     "max_abs_score_diff": float((one["score"] - other["score"]).abs().max()),
                     "label_mismatches": int((one["label"] != other["label"]).sum()),
+                    "single_process_parts_s": single_parts,
+                    "spark_parts_s": spark_parts,
                 }
+                say(f"{rows} rows where the time went (s): single {_fmt(single_parts)}; "
+                    f"spark {_fmt(spark_parts)}")  # fmt: skip
                 del frame, one, other
         finally:
             spark.stop()
@@ -179,6 +193,10 @@ def run(argv: list[str] | None = None, stream: TextIO | None = None) -> dict[str
         args.json.write_text(json.dumps(out, indent=2) + "\n")
         say(f"figures written to {args.json}")
     return out
+
+
+def _fmt(parts: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.1f}" for k, v in parts.items())
 
 
 def _timed_write(fn: Callable[[], pd.DataFrame], path: Path) -> tuple[float, pd.DataFrame]:
@@ -205,6 +223,10 @@ def render(out: dict[str, Any]) -> str:
             f"{f['spark_rows_per_s'] / f['single_process_rows_per_s']:>11.2f}x "
             f"{f['max_abs_score_diff']:>9.1e} {f['label_mismatches']:>11}"
         )
+    for rows, f in out["sizes"].items():
+        lines.append(f"  {int(rows):,} rows, where the time went (s): single process "
+                     f"{_fmt(f['single_process_parts_s'])}; spark {_fmt(f['spark_parts_s'])}"
+                     " (the rest: assemble + write the output file)")  # fmt: skip
     cross = out["crossover"]
     lines.append(f"crossover: {cross['rows']} rows ({cross['how']})")
     return "\n".join(lines)

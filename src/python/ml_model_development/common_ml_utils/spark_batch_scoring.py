@@ -146,12 +146,16 @@ def decide_on_spark(
     master: str,
     say: Callable[[str], None] | None = None,
     spark: Any = None,
+    timings: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """:func:`decide_columns` of every row of ``x``, computed by Spark tasks, in row order.
 
     ``engine`` is ``native`` or ``onnx`` (the caller resolves ``auto``); ``spark`` reuses a
     running session (the benchmark, tests), else one is started on ``master`` and stopped.
+    ``timings`` (when given) receives where the time went: ``write_input``, ``spark_job``
+    (read, mapInPandas, write), ``read_back`` (read + reorder), seconds.
     """
+    parts = timings if timings is not None else {}
     if engine not in ("native", "onnx"):
         raise ValueError(f"Spark batch scoring needs engine native or onnx, got {engine!r}")
     own = spark is None
@@ -169,6 +173,7 @@ def decide_on_spark(
             )
             inp.to_parquet(Path(tmp, "in.parquet"), index=False, row_group_size=ROW_GROUP_ROWS)
             del inp
+            parts["write_input"] = time.perf_counter() - started
             out_dir = str(Path(tmp, "decided"))
             (
                 session.read.parquet(str(Path(tmp, "in.parquet")))
@@ -177,6 +182,7 @@ def decide_on_spark(
                 )
                 .write.parquet(out_dir)
             )
+            parts["spark_job"] = time.perf_counter() - started - parts["write_input"]
             decided = pd.read_parquet(out_dir)
     finally:
         if own:
@@ -184,6 +190,7 @@ def decide_on_spark(
     if len(decided) != len(x):
         raise RuntimeError(f"Spark returned {len(decided)} scored rows for {len(x)} input rows")
     decided = decided.sort_values(ROW, kind="stable").drop(columns=ROW).reset_index(drop=True)
+    parts["read_back"] = time.perf_counter() - started - parts["write_input"] - parts["spark_job"]
     if say is not None:
         say(f"spark ({master}, engine {engine}) decided {len(x)} rows in "
             f"{time.perf_counter() - started:.1f}s")  # fmt: skip

@@ -71,7 +71,9 @@ def _published(written: pd.DataFrame) -> None:
     query = sql.SQL("SELECT count(*), count(DISTINCT row_id), sum(score), "
                     "count(*) FILTER (WHERE label = 'block') FROM {} WHERE partition_date = %s")  # fmt: skip
     with psycopg.connect(TEST_POSTGRES_DSN) as conn:
-        rows, distinct, total, blocked = conn.execute(query.format(TABLE), (DAY,)).fetchone()
+        found = conn.execute(query.format(TABLE), (DAY,)).fetchone()
+    assert found is not None
+    rows, distinct, total, blocked = found
     assert (rows, distinct) == (len(written), len(written))
     assert blocked == int((written["label"] == "block").sum())
     assert total == pytest.approx(written["score"].sum(), abs=1e-6)
@@ -109,7 +111,7 @@ def test_spark_gives_the_single_process_output(
             exists = conn.execute(
                 "SELECT to_regclass(%s)", (f"{SCHEMA}.{FRAUD.registered_model_name}",)
             )
-            if exists.fetchone()[0] is not None:
+            if (exists.fetchone() or (None,))[0] is not None:
                 delete = sql.SQL("DELETE FROM {} WHERE partition_date = %s").format(TABLE)
                 conn.execute(delete, (DAY,))
     assert (single.runtime, spark.runtime) == ("single", "spark")
