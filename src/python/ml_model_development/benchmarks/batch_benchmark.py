@@ -135,7 +135,9 @@ def run(argv: list[str] | None = None, stream: TextIO | None = None) -> dict[str
                 single_parts: dict[str, float] = {}
                 spark_parts: dict[str, float] = {}
 
-                def single(frame: pd.DataFrame = frame) -> pd.DataFrame:
+                def single(
+                    frame: pd.DataFrame = frame, single_parts: dict[str, float] = single_parts
+                ) -> pd.DataFrame:
                     t0 = time.perf_counter()
                     x = trainer.features(frame)
                     scorers = engine_scorers(native, onnx_bytes, contract)
@@ -147,7 +149,9 @@ def run(argv: list[str] | None = None, stream: TextIO | None = None) -> dict[str
                     single_parts.update(features=t1 - t0, score=t2 - t1, decide=t3 - t2)
                     return assemble_output(frame, x, decided, spec, engine, [])
 
-                def on_spark(frame: pd.DataFrame = frame) -> pd.DataFrame:
+                def on_spark(
+                    frame: pd.DataFrame = frame, spark_parts: dict[str, float] = spark_parts
+                ) -> pd.DataFrame:
                     t0 = time.perf_counter()
                     x = trainer.features(frame)
                     spark_parts["features"] = time.perf_counter() - t0
