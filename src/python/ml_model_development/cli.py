@@ -4,8 +4,12 @@
     trainer evaluate fraud|churn        (alias: promote)
     trainer promote-challenger fraud|churn [--today YYYY-MM-DD]
     trainer predict-batch fraud|churn --entities PATH --output PATH [--engine auto|native|onnx]
+                                      [--runtime auto|single|spark]
                                       [--alias A] [--rules RULES.yaml]
                                       [--partition-date YYYY-MM-DD]
+
+``--runtime spark`` (or ``auto`` from ``TRAINING_SPARK_MIN_ROWS`` rows on) scores on Spark
+(``TRAINING_SPARK_MASTER``); it runs from ``batch-scoring-spark.pex``, the same CLI with pyspark.
 
 Progress lines go to stderr; stdout is one JSON object describing the result (run, model
 version, metrics, output paths). Settings come from ``TRAINING_*`` / ``MLOPS_*`` environment
@@ -101,6 +105,13 @@ def _parser(names: list[str]) -> argparse.ArgumentParser:
     batch.add_argument("--entities", type=Path, required=True, help="parquet entity rows")
     batch.add_argument("--output", type=Path, required=True, help="parquet to write")
     batch.add_argument("--engine", choices=["auto", "native", "onnx"], default=None)
+    batch.add_argument(
+        "--runtime",
+        choices=["auto", "single", "spark"],
+        default=None,
+        help="where to score: this process, Spark (batch-scoring-spark PEX), or auto by rows"
+        " (default TRAINING_BATCH_RUNTIME)",
+    )
     batch.add_argument("--alias", default=None, help="registry alias (default champion)")
     batch.add_argument(
         "--rules", type=Path, default=None, help="Label Engine rules file: add label columns"
@@ -135,7 +146,7 @@ def run(args: argparse.Namespace, trainers: dict[str, type[BaseModelTrainer]]) -
         return asdict(promote_challenger(trainer, args.today))
     scored = score_batch(
         trainer, args.entities, args.output, args.engine, args.alias, args.rules,
-        args.partition_date,
+        args.partition_date, args.runtime,
     )  # fmt: skip
     return asdict(scored)
 

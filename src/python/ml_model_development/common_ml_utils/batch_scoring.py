@@ -41,6 +41,13 @@ from sklearn.pipeline import Pipeline
 
 from ml_model_development.common_ml_utils import mlflow_utils
 from ml_model_development.common_ml_utils.base_model_trainer import BaseModelTrainer
+from ml_model_development.common_ml_utils.batch_output import (
+    OutputSpec,
+    assemble_output,
+    decide_columns,
+    stored_frame,
+)
+from ml_model_development.common_ml_utils.batch_runtime import choose_runtime, spark_runtime
 from ml_model_development.common_ml_utils.data_loading import (
     load_training_frame,
     read_entity_frame,
@@ -51,7 +58,6 @@ from mlops_common.atomic_files import atomic_path
 from mlops_common.contracts.features import ModelContract
 from mlops_common.contracts.onnx_signature import ONNX_ARTIFACT_PATH
 from mlops_common.label_engine import load_rules
-from mlops_common.label_engine.context import CONTEXT_ATTRIBUTES, read_context
 from mlops_common.progress import Progress
 from mlops_common.settings import Profile
 
@@ -77,16 +83,20 @@ class BatchResult:
     rules_version: str | None = None
     labels: dict[str, int] | None = None
     table: str | None = None  # the PostgreSQL table the rows were also published to
+    runtime: str = "single"  # single process or spark (see batch_runtime)
 
 
 Scorer = Callable[[pd.DataFrame], np.ndarray]
 
 
 def engine_scorers(
-    native: Pipeline, onnx_bytes: bytes, contract: ModelContract
+    native: Pipeline, onnx_bytes: bytes, contract: ModelContract, onnx_threads: int = 0
 ) -> dict[str, Scorer]:
-    """The batch engines: the native sklearn pipeline and ONNX Runtime on the exported graph."""
-    onnx = OnnxScorer(onnx_bytes, contract)
+    """The batch engines: the native sklearn pipeline and ONNX Runtime on the exported graph.
+
+    ``onnx_threads`` 0 is ORT's default (all cores); Spark tasks pass 1 (one task per core).
+    """
+    onnx = OnnxScorer(onnx_bytes, contract, threads=onnx_threads)
     return {
         "native": lambda f: native.predict_proba(f)[:, 1],
         "onnx": onnx.positive_proba,
@@ -164,17 +174,6 @@ def score_frame(score: Scorer, x: pd.DataFrame, progress: Progress | None = None
     return np.concatenate(parts) if parts else np.array([], dtype=np.float64)
 
 
-def read_contexts(frame: pd.DataFrame, contract: ModelContract) -> list[dict]:
-    """Per row, the rule attributes about the read (see :mod:`mlops_common.label_engine.context`).
-
-    The offline store answered (or the whole batch failed), so each row is judged on its own
-    stored values; NaN/None/NA become ``None`` before :func:`read_context` sees them.
-    """
-    stored = frame[[f.name for f in contract.stored_features]]
-    records = stored.astype(object).where(stored.notna(), None).to_dict("records")
-    return [read_context(contract, row) for row in records]
-
-
 def score_batch(
     trainer: BaseModelTrainer,
     entities_path: Path,
@@ -183,7 +182,14 @@ def score_batch(
     alias: str | None = None,
     rules: Path | None = None,
     partition_date: date | None = None,
+    runtime: str | None = None,
 ) -> BatchResult:
+    """Score, label, write ``output_path`` atomically and (servers + date) publish the day.
+
+    ``runtime`` is ``single``, ``spark`` or ``auto`` (default ``TRAINING_BATCH_RUNTIME``):
+    see :mod:`batch_runtime`. Both runtimes run :func:`decide_columns` on the same model
+    bytes and rules, and write the same single parquet file.
+    """
     mlflow_utils.configure(trainer.platform)
     c = trainer.contract
     alias = alias or c.champion_alias
@@ -200,49 +206,41 @@ def score_batch(
     onnx_path = mlflow.artifacts.download_artifacts(
         run_id=version.run_id, artifact_path=ONNX_ARTIFACT_PATH
     )
-    scorers = engine_scorers(native, Path(onnx_path).read_bytes(), c)
-    progress = Progress(f"{c.use_case} batch scoring", total=len(x), stream=trainer.stream)
-    engine, scores = score_with_engine(
-        scorers,
-        x,
-        engine or trainer.settings.batch_engine,
-        trainer.preferred_batch_engine,
-        progress=progress,
-        say=trainer.say,
+    onnx_bytes = Path(onnx_path).read_bytes()
+    spec = OutputSpec(
+        contract=c,
+        registered_model_name=trainer.name,
+        model_version=str(version.version),
+        decision_threshold=trainer.settings.decision_threshold,
+        scored_at=datetime.now(UTC),
+        ruleset=ruleset,
     )
+    requested = engine or trainer.settings.batch_engine
+    chosen_runtime = choose_runtime(runtime, len(x), trainer.settings, trainer.say)
+    if chosen_runtime == "spark":
+        # the engine is fixed on the driver: partitions are far below AUTO_MIN_ROWS
+        engine = trainer.preferred_batch_engine if requested == "auto" else requested
+        decided = spark_runtime().decide_on_spark(
+            x, stored_frame(frame, c), spec, native, onnx_bytes, engine,
+            trainer.settings.spark_master, say=trainer.say,
+        )  # fmt: skip
+    else:
+        scorers = engine_scorers(native, onnx_bytes, c)
+        progress = Progress(f"{c.use_case} batch scoring", total=len(x), stream=trainer.stream)
+        engine, scores = score_with_engine(
+            scorers, x, requested, trainer.preferred_batch_engine,
+            progress=progress, say=trainer.say,
+        )  # fmt: skip
+        decided = decide_columns(x, stored_frame(frame, c), scores, spec)
     passthrough = [
         col
         for col in entities.columns
         if col not in (c.entity_join_key, "event_timestamp", c.label, *c.feature_names)
         and col in frame.columns
     ]
-    out = pd.DataFrame(
-        {
-            c.entity_join_key: frame[c.entity_join_key].to_numpy(),
-            "event_timestamp": frame["event_timestamp"].to_numpy(),
-            **{col: frame[col].to_numpy() for col in passthrough},
-            **{name: x[name].to_numpy() for name in c.feature_names},
-            "score": scores,
-        }
-    )
-    out["prediction"] = (out["score"] >= trainer.settings.decision_threshold).astype(int)
-    out["registered_model_name"] = trainer.name
-    out["model_version"] = str(version.version)
-    out["engine"] = engine
-    out["scored_at"] = datetime.now(UTC)
-    contexts = read_contexts(frame, c)
-    for name in CONTEXT_ATTRIBUTES:
-        values = [ctx[name] for ctx in contexts]
-        out[name] = [",".join(v) for v in values] if name == "missing_features" else values
+    out = assemble_output(frame, x, decided, spec, engine, passthrough)
     counts = None
     if ruleset is not None:
-        attributes = out[[*c.feature_names, "score"]].to_dict("records")
-        decisions = [
-            ruleset.decide({**row, **ctx}) for row, ctx in zip(attributes, contexts, strict=True)
-        ]
-        out["label"] = [d.label for d in decisions]
-        out["fired_rules"] = [",".join(d.fired) for d in decisions]
-        out["rules_version"] = ruleset.version
         counts = {k: int(v) for k, v in out["label"].value_counts().sort_index().items()}
         trainer.say(f"label engine {ruleset.name} {ruleset.version}: {counts}")
     with atomic_path(output_path) as tmp:
@@ -265,4 +263,5 @@ def score_batch(
         ruleset.version if ruleset else None,
         counts,
         table,
+        chosen_runtime,
     )

@@ -121,6 +121,27 @@ class TrainingSettings(MlopsBaseSettings):
     )
     register_model: bool = Field(default=True, description="register the version (else log only)")
     batch_engine: Literal["auto", "native", "onnx"] = "auto"
+    batch_runtime: Literal["auto", "single", "spark"] = Field(
+        default="auto",
+        description=(
+            "where predict-batch scores: single (this process), spark (mapInPandas on"
+            " spark_master; needs the batch-scoring-spark PEX) or auto (spark from"
+            " spark_min_rows rows on, when pyspark is importable)"
+        ),
+    )
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master for batch scoring: local[N] here, spark://host:7077 on servers",
+    )
+    spark_min_rows: int = Field(
+        default=20_000_000,
+        ge=1,
+        description=(
+            "auto runtime: batches of at least this many rows go to Spark. On 2 shared cores"
+            " local[2] never beat one process (ml_model_development README, batch benchmark);"
+            " lower it where spark_master has more cores than one machine."
+        ),
+    )
     hyperparameters: Hyperparameters = Field(default_factory=Hyperparameters)
 
     def resolve_feature_repo(self, platform: PlatformSettings) -> Path:

@@ -50,6 +50,13 @@ class PipelineVariables(MlopsBaseSettings):
         description="Folder of reviewed Label Engine rules (<use_case>.yaml) overriding the"
         " rules shipped with the DAG bundle.",
     )
+    batch_spark_min_rows: PositiveInt | None = Field(
+        None,
+        description="Batch scoring: a day with at least this many entity rows is scored on"
+        " Spark by the batch-scoring-spark PEX (which must then be in pex_dir); unset: always"
+        " the trainer PEX in one process (on 2 cores Spark local[2] never won, see the"
+        " ml_model_development batch benchmark).",
+    )
 
 
 def _airflow_overrides() -> dict[str, Any]:

@@ -13,7 +13,10 @@ registry's **champion**, apply the **Label Engine** rules, and store the results
   interval's partition ``$MLOPS_HOME/predictions/<use_case>/dt=<YYYY-MM-DD>/part.parquet``
   (temp file + rename inside the trainer). On the servers profile the trainer also replaces
   that day's rows of the PostgreSQL table ``mlops_predictions.<registered model name>`` in
-  one transaction, for systems that query predictions with SQL.
+  one transaction, for systems that query predictions with SQL. A day with at least
+  ``batch_spark_min_rows`` entity rows (pipeline variable; unset = never) runs the same
+  command from ``batch-scoring-spark.pex`` with ``--runtime spark`` (``TRAINING_SPARK_MASTER``
+  on the worker): same output file, same publishing.
 * ``publish`` — writes the partition's ``_manifest.json`` (rows, model and rules versions,
   run id) atomically; consumers read a partition only once its manifest exists. Its success
   is an event of the ``predictions_<use_case>`` asset whose ``extra`` names the day
@@ -46,6 +49,7 @@ from mlops_orchestration_pipelines.plugins.operators.feast_materialize_operator 
     FEATURE_STORE_PEX,
 )
 
+SPARK_PEX = "batch-scoring-spark"
 MANIFEST = "_manifest.json"
 PART_FILE = "part.parquet"
 
@@ -68,6 +72,17 @@ def rules_file(use_case: str) -> Path:
 def write_json_atomically(path: Path, payload: dict[str, Any]) -> None:
     """Whoever reads the summary (the next task, an operator) sees a whole document."""
     atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=True, default=str))
+
+
+def scoring_command(rows: int) -> tuple[str, list[str]]:
+    """The PEX and runtime flag for a day of ``rows`` entity rows.
+
+    Only the Spark PEX carries pyspark, so the choice is made here, before a PEX starts.
+    """
+    threshold = load_pipeline_variables().batch_spark_min_rows
+    if threshold is not None and rows >= threshold:
+        return SPARK_PEX, ["--runtime", "spark"]
+    return TRAINER_PEX, ["--runtime", "single"]
 
 
 def _interval() -> tuple[datetime, datetime]:
@@ -115,11 +130,12 @@ def build_batch_scoring_dag(
                 shutil.rmtree(target, ignore_errors=True)
                 return {"rows": 0, "partition": str(target)}
             rules = rules_file(contract.use_case)
+            pex, runtime = scoring_command(exported["rows"])
             result = run_component(
-                TRAINER_PEX,
+                pex,
                 ["predict-batch", cli_name, "--entities", exported["entities"],
                  "--output", str(target / PART_FILE), "--rules", str(rules),
-                 "--partition-date", f"{start.astimezone(UTC):%Y-%m-%d}"],
+                 "--partition-date", f"{start.astimezone(UTC):%Y-%m-%d}", *runtime],
             )  # fmt: skip
             return {**result, "partition": str(target), "rules_file": str(rules)}
 

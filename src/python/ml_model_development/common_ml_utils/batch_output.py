@@ -1,0 +1,111 @@
+"""Score + label one pandas frame, and assemble the batch output: the code both runtimes share.
+
+The single-process engine calls :func:`decide_columns` once on the whole batch; the Spark
+runtime (:mod:`spark_batch_scoring`) calls the same function inside ``mapInPandas`` on every
+Arrow batch of every partition. Keeping the per-row work in one pure function (no I/O, no
+trainer, no MLflow: model scores in, columns out) is what makes the two runtimes give the same
+predictions, labels, fired rules and read-context columns row by row — the Spark test checks
+exactly that. :func:`assemble_output` then builds the output frame on the driver from the
+original rows, so column order and dtypes (UTC timestamps, float32 features) never go
+through Spark's type system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from mlops_common.contracts.features import ModelContract
+from mlops_common.label_engine import RuleSet
+from mlops_common.label_engine.context import CONTEXT_ATTRIBUTES, read_context
+
+# Per-row columns decide_columns computes, in output order (labels only with a rules file).
+DECIDED = ("score", "prediction", *CONTEXT_ATTRIBUTES)
+LABELS = ("label", "fired_rules")
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What every row of one batch shares: picklable, so Spark ships it to its tasks once."""
+
+    contract: ModelContract
+    registered_model_name: str
+    model_version: str
+    decision_threshold: float
+    scored_at: datetime
+    ruleset: RuleSet | None = None
+
+
+def stored_frame(frame: pd.DataFrame, contract: ModelContract) -> pd.DataFrame:
+    """The raw stored-feature columns :func:`read_context` judges (before any defaulting)."""
+    return frame[[f.name for f in contract.stored_features]]
+
+
+def read_contexts(stored: pd.DataFrame, contract: ModelContract) -> list[dict]:
+    """Per row, the rule attributes about the read (see :mod:`mlops_common.label_engine.context`).
+
+    The offline store answered (or the whole batch failed), so each row is judged on its own
+    stored values; NaN/None/NA become ``None`` before :func:`read_context` sees them.
+    """
+    records = stored.astype(object).where(stored.notna(), None).to_dict("records")
+    return [read_context(contract, row) for row in records]
+
+
+def decide_columns(
+    x: pd.DataFrame, stored: pd.DataFrame, scores: object, spec: OutputSpec
+) -> pd.DataFrame:
+    """``score``, ``prediction``, the read context and (with rules) ``label``/``fired_rules``.
+
+    ``x`` is the model input (``trainer.features``), ``stored`` the raw stored features of the
+    same rows, ``scores`` their positive-class probabilities. ``missing_features`` and
+    ``fired_rules`` are comma-separated so ``label-engine dry-run`` can replay the output.
+    """
+    c = spec.contract
+    out = pd.DataFrame({"score": scores}, index=range(len(x)), dtype="float64")
+    out["prediction"] = (out["score"] >= spec.decision_threshold).astype("int64")
+    contexts = read_contexts(stored, c)
+    for name in CONTEXT_ATTRIBUTES:
+        values = [ctx[name] for ctx in contexts]
+        out[name] = [",".join(v) for v in values] if name == "missing_features" else values
+    if spec.ruleset is not None:
+        attributes = x[list(c.feature_names)].to_dict("records")
+        decisions = [
+            spec.ruleset.decide({**row, "score": score, **ctx})
+            for row, score, ctx in zip(attributes, out["score"].tolist(), contexts, strict=True)
+        ]
+        out["label"] = [d.label for d in decisions]
+        out["fired_rules"] = [",".join(d.fired) for d in decisions]
+    return out
+
+
+def assemble_output(
+    frame: pd.DataFrame,
+    x: pd.DataFrame,
+    decided: pd.DataFrame,
+    spec: OutputSpec,
+    engine: str,
+    passthrough: list[str],
+) -> pd.DataFrame:
+    """The output rows: keys, extra entity columns, model features, then the decided columns."""
+    c = spec.contract
+    out = pd.DataFrame(
+        {
+            c.entity_join_key: frame[c.entity_join_key].to_numpy(),
+            "event_timestamp": frame["event_timestamp"].to_numpy(),
+            **{col: frame[col].to_numpy() for col in passthrough},
+            **{name: x[name].to_numpy() for name in c.feature_names},
+            "score": decided["score"].to_numpy(),
+            "prediction": decided["prediction"].to_numpy(),
+        }
+    )
+    out["registered_model_name"] = spec.registered_model_name
+    out["model_version"] = spec.model_version
+    out["engine"] = engine
+    out["scored_at"] = spec.scored_at
+    for name in (*CONTEXT_ATTRIBUTES, *(LABELS if spec.ruleset is not None else ())):
+        out[name] = decided[name].to_numpy()
+    if spec.ruleset is not None:
+        out["rules_version"] = spec.ruleset.version
+    return out
