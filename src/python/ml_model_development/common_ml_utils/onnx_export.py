@@ -20,8 +20,8 @@ import onnxruntime as ort
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from mlops_common.contracts.features import ModelContract
 from ml_model_development.common_ml_utils.onnx_lean_graph import lean_graph
+from mlops_common.contracts.features import ModelContract
 from mlops_common.contracts.onnx_signature import (
     CONTRACT_METADATA_KEY,
     FEATURES_INPUT,

@@ -40,9 +40,7 @@ def test_feature_encoder_encodes_a_row_in_contract_order_with_the_graphs_vocabul
     )
 
     vocabulary = {"plan": {"basic": 0, "pro": 1}}
-    encoder = FeatureEncoder.from_metadata(
-        CHURN, {VOCABULARY_METADATA_KEY: json.dumps(vocabulary)}
-    )
+    encoder = FeatureEncoder.from_metadata(CHURN, {VOCABULARY_METADATA_KEY: json.dumps(vocabulary)})
     row = {**CHURN.defaults(), "plan": "pro", "age": 33, "spend_30d": None}
     encoded = encoder.encode(row)
     assert len(encoded) == encoder.width == len(CHURN.features)

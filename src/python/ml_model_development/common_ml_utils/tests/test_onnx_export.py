@@ -82,7 +82,9 @@ def test_lean_graph_matches_lightgbm_churn_with_grouped_categories(min_frequency
     rng = np.random.default_rng(5)
     n = 2000
     raw = pd.DataFrame({s.name: rng.integers(0, 40, n).astype(float) for s in CHURN.features})
-    raw["plan"] = rng.choice(["basic", "pro", "team", "rare1", "rare2"], n, p=[0.4, 0.3, 0.2, 0.05, 0.05])
+    raw["plan"] = rng.choice(
+        ["basic", "pro", "team", "rare1", "rare2"], n, p=[0.4, 0.3, 0.2, 0.05, 0.05]
+    )
     raw.loc[rng.random(n) < 0.1, "logins_30d"] = np.nan
     x = prepare_frame(raw, CHURN)
     y = ((raw["plan"] == "pro") | (raw["logins_30d"].fillna(0) < 5)).astype(int).to_numpy()
