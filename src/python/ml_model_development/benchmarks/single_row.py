@@ -4,9 +4,10 @@ Both sides start from the **same prepared input**, one row as a ``{feature: valu
 plain Python values in contract order (what a service holds after its online-store read),
 and each side's input conversion runs **inside the clock**:
 
-* **ONNX**: the values are written into reusable ``(1, 1)`` feed arrays (float32, or object
-  for strings — exactly what the fraud/churn services do per request), then
-  ``session.run(["probabilities"], feeds)``.
+* **ONNX**: the values are encoded by the shared ``FeatureEncoder`` (categories → ids of the
+  graph's vocabulary) into a reusable ``(1, F)`` float32 row — exactly what the fraud/churn
+  services do per request — then ``session.run(["probabilities"], {"features": row})``. A
+  legacy-contract graph is fed as the services feed it: reusable ``(1, 1)`` arrays per feature.
 * **native booster** (the goal's baseline): the values are written into a reusable ``(1, n)``
   float32 row, one-hot columns looked up in the fitted encoder's categories (the cheapest
   correct encoding; checked equal to the Pipeline's own ``transform``), then the fitted
@@ -35,7 +36,7 @@ from sklearn.pipeline import Pipeline
 
 from ml_model_development.common_ml_utils.onnx_export import OnnxScorer
 from mlops_common.contracts.features import ModelContract
-from mlops_common.contracts.onnx_signature import input_spec
+from mlops_common.contracts.onnx_signature import FEATURES_INPUT, FeatureEncoder, input_spec
 
 SIDES = ("onnx", "booster", "booster_core", "pipeline")
 # Goal from issue 4, restored by issue 16: the graph vs the booster on the same row.
@@ -76,7 +77,12 @@ class RowEncoder:
 class FeedWriter:
     """dict row -> reusable ONNX feeds, as the model services build them per request."""
 
-    def __init__(self, contract: ModelContract) -> None:
+    def __init__(self, contract: ModelContract, encoder: FeatureEncoder | None) -> None:
+        self.encoder = encoder
+        if encoder is not None:  # the lean contract: one float row
+            self.row = np.zeros((1, encoder.width), dtype=np.float32)
+            self.feeds = {FEATURES_INPUT: self.row}
+            return
         spec = input_spec(contract)
         self.numeric = [n for n, kind in spec.items() if kind != "string"]
         self.strings = [n for n, kind in spec.items() if kind == "string"]
@@ -84,6 +90,9 @@ class FeedWriter:
         self.feeds |= {n: np.empty((1, 1), dtype=object) for n in self.strings}
 
     def write(self, values: dict[str, Any]) -> dict[str, np.ndarray]:
+        if self.encoder is not None:
+            self.row[0] = self.encoder.encode(values)
+            return self.feeds
         feeds = self.feeds
         for name in self.numeric:
             feeds[name][0, 0] = values[name]
@@ -178,8 +187,9 @@ def measure(
     for i in range(min(len(pool), 200)):
         np.testing.assert_array_equal(encoder.encode(pool[i]), check[i : i + 1])
     core = _core_call(model, threads)
-    session = OnnxScorer(onnx_bytes, contract, threads=threads).session
-    feeds = FeedWriter(contract)
+    scorer = OnnxScorer(onnx_bytes, contract, threads=threads)
+    session = scorer.session
+    feeds = FeedWriter(contract, scorer.encoder)
     columns = contract.feature_names
 
     def onnx_side(values: dict[str, Any]) -> float:

@@ -1,10 +1,13 @@
 """Export the whole inference path (preprocessing + booster) as one ONNX graph, with a gate.
 
-Serving runs ONNX Runtime (12-28x faster per row than the native libraries) on the graph
-described by ``mlops_common.contracts.onnx_signature``: one ``[N, 1]`` input per feature and
-outputs ``label`` / ``probabilities``. Category encoding is inside the graph so services never
-re-implement it. A graph that scores differently from the trained model would silently change
-production decisions, so every export goes through :func:`check_parity` before registration.
+Serving runs ONNX Runtime (12-28x faster per row than the native libraries) on the lean graph
+described by ``mlops_common.contracts.onnx_signature``: one float32 ``features`` input
+``[N, F]`` (categories as ids from the graph's own vocabulary, encoded by the shared
+:class:`~mlops_common.contracts.onnx_signature.FeatureEncoder`) and outputs ``label`` /
+``probabilities``; :mod:`.onnx_lean_graph` builds it. A graph that scores differently from the
+trained model would silently change production decisions, so every export goes through
+:func:`check_parity` before registration. :class:`OnnxScorer` also runs graphs of the legacy
+contract (one ``[N, 1]`` tensor per feature), so champions registered before keep scoring.
 """
 
 from __future__ import annotations
@@ -17,12 +20,20 @@ import onnxruntime as ort
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from ml_model_development.common_ml_utils.onnx_lean_graph import lean_graph
 from mlops_common.contracts.features import ModelContract
 from mlops_common.contracts.onnx_signature import (
+    CONTRACT_METADATA_KEY,
+    FEATURES_INPUT,
+    LEAN_CONTRACT,
     OUTPUT_LABEL,
     OUTPUT_PROBABILITIES,
     POSITIVE_CLASS_COLUMN,
+    UNKNOWN_CATEGORY_ID,
+    VOCABULARY_METADATA_KEY,
+    FeatureEncoder,
     input_spec,
+    is_lean_inputs,
 )
 
 # skl2onnx needs these for a Pipeline holding a ColumnTransformer and a booster.
@@ -80,28 +91,22 @@ def register_booster_converters() -> None:
 def pipeline_to_onnx(
     pipeline: Pipeline, contract: ModelContract, metadata: dict[str, str] | None = None
 ) -> bytes:
-    """Convert a fitted ``Pipeline(preprocessor, booster)`` to serialized ONNX."""
-    from skl2onnx import convert_sklearn
-    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+    """Convert a fitted ``Pipeline(preprocessor, booster)`` to the serialized lean graph.
 
+    The graph's metadata carries the contract version and the category vocabulary, which is
+    all a scorer needs besides the graph (:func:`graph_encoder`).
+    """
     register_booster_converters()
-    initial_types = [
-        (name, StringTensorType([None, 1]) if kind == "string" else FloatTensorType([None, 1]))
-        for name, kind in input_spec(contract).items()
-    ]
-    onx = convert_sklearn(
-        pipeline,
-        name=contract.registered_model_name,
-        initial_types=initial_types,
-        target_opset=TARGET_OPSET,
-        options={id(pipeline.steps[-1][1]): {"zipmap": False}},
-    )
+    onx, vocabulary = lean_graph(pipeline, contract, TARGET_OPSET)
     outputs = [o.name for o in onx.graph.output]
     if outputs != [OUTPUT_LABEL, OUTPUT_PROBABILITIES]:
         raise ValueError(f"ONNX outputs {outputs} do not follow the signature contract")
+    encoder = FeatureEncoder(contract, vocabulary)
     for key, value in {
         "registered_model_name": contract.registered_model_name,
         "feature_service": contract.feature_service,
+        CONTRACT_METADATA_KEY: LEAN_CONTRACT,
+        VOCABULARY_METADATA_KEY: encoder.vocabulary_json(),
         **(metadata or {}),
     }.items():
         entry = onx.metadata_props.add()
@@ -109,15 +114,31 @@ def pipeline_to_onnx(
     return onx.SerializeToString()
 
 
-def signature_document(contract: ModelContract, metadata: dict[str, str] | None = None) -> str:
-    """``signature.json``: inputs, outputs and provenance, logged next to the graph."""
+def graph_encoder(session: ort.InferenceSession, contract: ModelContract) -> FeatureEncoder | None:
+    """The encoder of a lean-contract graph (from its metadata); ``None`` for a legacy graph."""
+    if not is_lean_inputs([i.name for i in session.get_inputs()]):
+        return None
+    return FeatureEncoder.from_metadata(contract, session.get_modelmeta().custom_metadata_map)
+
+
+def signature_document(
+    contract: ModelContract, encoder: FeatureEncoder, metadata: dict[str, str] | None = None
+) -> str:
+    """``signature.json``: inputs, vocabulary, outputs and provenance, logged next to the graph."""
     doc = {
         "registered_model_name": contract.registered_model_name,
         "feature_service": contract.feature_service,
+        "contract": LEAN_CONTRACT,
         "inputs": [
-            {"name": name, "dtype": kind, "shape": [None, 1]}
-            for name, kind in input_spec(contract).items()
+            {
+                "name": FEATURES_INPUT,
+                "dtype": "float32",
+                "shape": [None, len(contract.features)],
+                "columns": contract.feature_names,
+            }
         ],
+        "category_vocabulary": {k: dict(v) for k, v in encoder.vocabulary.items()},
+        "unknown_category_id": UNKNOWN_CATEGORY_ID,
         "outputs": [
             {"name": OUTPUT_LABEL, "dtype": "int64", "shape": [None]},
             {"name": OUTPUT_PROBABILITIES, "dtype": "float32", "shape": [None, 2]},
@@ -129,8 +150,28 @@ def signature_document(contract: ModelContract, metadata: dict[str, str] | None 
     return json.dumps(doc, indent=2)
 
 
-def onnx_inputs(frame: pd.DataFrame, contract: ModelContract) -> dict[str, np.ndarray]:
-    """Feed dict for ONNX Runtime from a frame prepared with ``prepare_frame``."""
+def encode_frame(frame: pd.DataFrame, encoder: FeatureEncoder) -> np.ndarray:
+    """The lean graph's ``features`` matrix from a frame prepared with ``prepare_frame``."""
+    contract = encoder.contract
+    out = np.empty((len(frame), encoder.width), dtype=np.float32)
+    for i, spec in enumerate(contract.features):
+        column = frame[spec.name]
+        if spec.dtype == "string":
+            out[:, i] = encoder.category_ids(spec.name, column.to_numpy())
+        else:
+            out[:, i] = column.to_numpy(dtype=np.float32)
+    return out
+
+
+def onnx_inputs(
+    frame: pd.DataFrame, contract: ModelContract, encoder: FeatureEncoder | None = None
+) -> dict[str, np.ndarray]:
+    """Feed dict for ONNX Runtime from a frame prepared with ``prepare_frame``.
+
+    With ``encoder`` the lean contract's ``{"features": [N, F]}``; without, the legacy one.
+    """
+    if encoder is not None:
+        return {FEATURES_INPUT: encode_frame(frame, encoder)}
     feeds: dict[str, np.ndarray] = {}
     for name, kind in input_spec(contract).items():
         values = frame[name].to_numpy()
@@ -156,9 +197,12 @@ class OnnxScorer:
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         self.session = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
         self.contract = contract
+        # None: a legacy-contract graph (registered before the lean contract), fed per feature.
+        self.encoder = graph_encoder(self.session, contract)
 
     def positive_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        (proba,) = self.session.run([OUTPUT_PROBABILITIES], onnx_inputs(frame, self.contract))
+        feeds = onnx_inputs(frame, self.contract, self.encoder)
+        (proba,) = self.session.run([OUTPUT_PROBABILITIES], feeds)
         return np.asarray(proba, dtype=np.float64)[:, POSITIVE_CLASS_COLUMN]
 
 

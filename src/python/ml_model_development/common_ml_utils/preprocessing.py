@@ -19,7 +19,8 @@ from mlops_common.contracts.features import ModelContract
 
 
 def prepare_frame(frame: pd.DataFrame, contract: ModelContract) -> pd.DataFrame:
-    """The model's input columns in contract order, typed as the ONNX signature expects."""
+    """The model's input columns in contract order: what the native Pipeline is fitted on and
+    what ``onnx_export.encode_frame`` turns into the lean graph's ``features`` matrix."""
     out = pd.DataFrame(index=frame.index)
     for spec in contract.features:
         col = frame[spec.name]

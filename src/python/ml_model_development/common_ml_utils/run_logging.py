@@ -8,7 +8,8 @@ The Pipeline is not registered; its ``models:/m-…`` URI is a tag of the run an
 version (``sklearn_model_uri``, :func:`.mlflow_utils.native_model_uri`) for what needs the
 native booster (promotion scoring, native batch scoring, the parity reference). The raw graph
 and ``signature.json`` are also logged under ``onnx/`` (same bytes) for readers that copy
-files: the published champion folder.
+files: the published champion folder. ``signature.json`` carries the category vocabulary
+the graph was trained with (also in the graph's metadata).
 
 Kept out of :mod:`.base_model_trainer` so the template reads as the steps of a training and
 this module as the record of one; everything it logs is passed in explicitly (the holdout
@@ -34,7 +35,7 @@ from ml_model_development.common_ml_utils.holdout import Split
 from ml_model_development.common_ml_utils.mlflow_utils import NATIVE_MODEL_TAG
 from ml_model_development.common_ml_utils.onnx_export import (
     ParityReport,
-    onnx_inputs,
+    encode_frame,
     signature_document,
 )
 from ml_model_development.common_ml_utils.preprocessing import prepare_frame
@@ -44,10 +45,13 @@ from ml_model_development.common_ml_utils.training_dataset import (
 )
 from mlops_common.contracts.features import ModelContract
 from mlops_common.contracts.onnx_signature import (
+    FEATURES_INPUT,
     ONNX_ARTIFACT_PATH,
     OUTPUT_LABEL,
     OUTPUT_PROBABILITIES,
     SIGNATURE_ARTIFACT_PATH,
+    VOCABULARY_METADATA_KEY,
+    FeatureEncoder,
 )
 
 ONNX_MODEL_NAME = "model"  # MLflow logged-model name of the ONNX graph (the registered one)
@@ -109,6 +113,7 @@ def log_training_run(
             "onnx_artifact": ONNX_ARTIFACT_PATH,
         }
     )
+    encoder = graph_vocabulary(onnx_bytes, contract)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         for path in save_plots(
@@ -121,6 +126,7 @@ def log_training_run(
         (tmp_path / SIGNATURE_ARTIFACT_PATH).write_text(
             signature_document(
                 contract,
+                encoder,
                 {"parity_max_abs_diff": f"{parity.max_abs_diff:.3e}", "run_id": run_id},
             )
         )
@@ -131,7 +137,7 @@ def log_training_run(
         pip_requirements=pip_requirements,
         skops_trusted_types=trusted_types(pipeline),
     )
-    graph = log_onnx_model(onnx_bytes, contract, pipeline, example)
+    graph = log_onnx_model(onnx_bytes, encoder, pipeline, example)
     mlflow.set_tag(NATIVE_MODEL_TAG, native.model_uri)
     return LoggedModels(onnx_uri=graph, native_uri=native.model_uri)
 
@@ -144,33 +150,43 @@ def input_example(prepared: pd.DataFrame, contract: ModelContract) -> pd.DataFra
     return complete[contract.feature_names].reset_index(drop=True)
 
 
+def graph_vocabulary(onnx_bytes: bytes, contract: ModelContract) -> FeatureEncoder:
+    """The encoder whose vocabulary the exported (lean) graph carries in its metadata."""
+    import onnx
+
+    metadata = {p.key: p.value for p in onnx.load_from_string(onnx_bytes).metadata_props}
+    if VOCABULARY_METADATA_KEY not in metadata:
+        raise ValueError("not a lean-contract graph: export it with onnx_export.pipeline_to_onnx")
+    return FeatureEncoder.from_metadata(contract, metadata)
+
+
 def log_onnx_model(
-    onnx_bytes: bytes, contract: ModelContract, pipeline: Pipeline, example: pd.DataFrame
+    onnx_bytes: bytes, encoder: FeatureEncoder, pipeline: Pipeline, example: pd.DataFrame
 ) -> str:
     """The graph as an ``mlflow.onnx`` model; return its URI.
 
-    The signature is tensor-based, one ``[-1, 1]`` input per feature (float32 or string) as
-    the graph declares them: with it pyfunc reshapes each DataFrame column to ``[N, 1]``
-    before ONNX Runtime sees it, so ``pyfunc.load_model(...).predict(frame)`` works on a plain
-    DataFrame of the contract's features (column-based specs would hand ORT ``[N]`` arrays,
-    which the graph refuses). The outputs in the signature are the native Pipeline's on the
-    example, as ONNX returns them (``label`` int64 ``[N]``, ``probabilities`` float32 ``[N, 2]``).
-    External data stays off: the services download one file, ``model.onnx``. Requirements are
-    given, not inferred: inference calls the raw ONNX wrapper on the example without the
-    signature's reshape and logs an ONNX Runtime traceback ("Invalid rank").
+    The signature is the graph's own: one tensor input ``features`` float32 ``[-1, F]``
+    (columns in contract order, categories as ids from the vocabulary in ``signature.json``
+    and in the graph's metadata, encoded by ``FeatureEncoder``). The input example is that
+    encoded matrix, so ``pyfunc.load_model(...).predict(example)`` (or ``predict`` on
+    ``encode_frame(prepare_frame(rows))``) runs as logged. The outputs in the signature are
+    the native Pipeline's on the example, as ONNX returns them (``label`` int64 ``[N]``,
+    ``probabilities`` float32 ``[N, 2]``). External data stays off: the services download one
+    file, ``model.onnx``. Requirements are given, not inferred (inference would load ONNX
+    Runtime just to list four packages).
     """
     from importlib.metadata import version
 
     import onnx
 
-    feeds = onnx_inputs(example, contract)
+    features = encode_frame(example, encoder)
     proba = np.asarray(pipeline.predict_proba(example), dtype=np.float32)
     outputs = {OUTPUT_LABEL: proba.argmax(axis=1).astype(np.int64), OUTPUT_PROBABILITIES: proba}
     info = mlflow.onnx.log_model(
         onnx.load_from_string(onnx_bytes),
         name=ONNX_MODEL_NAME,
-        signature=infer_signature(feeds, outputs),
-        input_example=example,
+        signature=infer_signature({FEATURES_INPUT: features}, outputs),
+        input_example={FEATURES_INPUT: features},
         save_as_external_data=False,
         pip_requirements=[f"{p}=={version(p)}" for p in ("onnx", "onnxruntime", "numpy", "pandas")],
         onnx_execution_providers=["CPUExecutionProvider"],

@@ -1,8 +1,8 @@
 """TEST ONLY: what every trained model must leave in MLflow, checked the way users read it.
 
 Shared by the fraud and churn training tests so both models are held to the same record:
-the alias loads the served ONNX graph through ``mlflow.pyfunc`` on a plain DataFrame, with a
-signature and an input example; the native Pipeline is linked, not registered; the run lists
+the alias loads the served ONNX graph through ``mlflow.pyfunc`` on the encoded ``features``
+matrix, with a signature and an input example; the native Pipeline is linked, not registered; the run lists
 its training set; no ``stage`` tag.
 """
 
@@ -17,9 +17,10 @@ from mlflow.tracking import MlflowClient
 
 from ml_model_development.common_ml_utils.base_model_trainer import BaseModelTrainer
 from ml_model_development.common_ml_utils.mlflow_utils import NATIVE_MODEL_TAG
-from ml_model_development.common_ml_utils.onnx_export import OnnxScorer
+from ml_model_development.common_ml_utils.onnx_export import OnnxScorer, encode_frame
 from ml_model_development.common_ml_utils.training_dataset import CONTEXT
 from mlops_common.contracts.onnx_signature import (
+    FEATURES_INPUT,
     ONNX_ARTIFACT_PATH,
     OUTPUT_LABEL,
     OUTPUT_PROBABILITIES,
@@ -38,7 +39,7 @@ def check_registered_model(trainer: BaseModelTrainer, alias: str = "champion") -
     info = mlflow.models.get_model_info(uri)
     assert "onnx" in info.flavors and "python_function" in info.flavors
     assert info.signature is not None
-    assert info.signature.inputs.input_names() == contract.feature_names
+    assert info.signature.inputs.input_names() == [FEATURES_INPUT]  # the lean contract
     assert info.signature.outputs.input_names() == [OUTPUT_LABEL, OUTPUT_PROBABILITIES]
     assert info.saved_input_example_info is not None
 
@@ -50,12 +51,16 @@ def check_registered_model(trainer: BaseModelTrainer, alias: str = "champion") -
     )
     assert graph == Path(run_graph).read_bytes()
 
-    # pyfunc on a plain DataFrame of the contract's features (15 inputs for fraud, strings too)
+    # pyfunc on the encoded matrix (categories as ids of the vocabulary the graph carries)
     rows = trainer.features(trainer.load_validated()).head(40).reset_index(drop=True)
     rows = rows[contract.feature_names]
-    predicted = mlflow.pyfunc.load_model(uri).predict(rows)
+    scorer = OnnxScorer(graph, contract)
+    assert scorer.encoder is not None  # a lean-contract graph
+    features = encode_frame(rows, scorer.encoder)
+    assert (features[:, contract.feature_names.index(contract.categorical[0])] >= 0).any()
+    predicted = mlflow.pyfunc.load_model(uri).predict({FEATURES_INPUT: features})
     proba = np.asarray(predicted[OUTPUT_PROBABILITIES])[:, POSITIVE_CLASS_COLUMN]
-    served = OnnxScorer(graph, contract).positive_proba(rows)
+    served = scorer.positive_proba(rows)
     np.testing.assert_allclose(proba, served, rtol=0, atol=1e-7)
     assert len(np.unique(np.round(proba, 6))) > 1  # not a constant: real rows were scored
 

@@ -15,8 +15,8 @@ this program (the ``serving-fixture`` PEX, training resolve) as a subprocess:
         native (sklearn/XGBoost/LightGBM) probabilities of the registered version for the
         given feature rows: the offline reference the services' ONNX scores must equal.
         ``--engine pyfunc [--alias champion]``: instead the probabilities of
-        ``mlflow.pyfunc.load_model("models:/NAME@ALIAS")`` (the registered ONNX graph) on a
-        DataFrame of those rows.
+        ``mlflow.pyfunc.load_model("models:/NAME@ALIAS")`` (the registered ONNX graph) on
+        those rows encoded with the graph's vocabulary (lean contract).
 """
 
 from __future__ import annotations
@@ -117,6 +117,7 @@ def _score(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from ml_model_development.common_ml_utils import mlflow_utils
+    from ml_model_development.common_ml_utils.onnx_export import OnnxScorer, onnx_inputs
     from ml_model_development.common_ml_utils.preprocessing import prepare_frame
     from mlops_common.contracts.onnx_signature import OUTPUT_PROBABILITIES, POSITIVE_CLASS_COLUMN
 
@@ -127,8 +128,13 @@ def _score(args: argparse.Namespace) -> int:
     rows = json.loads(Path(args.rows).read_text())
     frame = prepare_frame(pd.DataFrame(rows), contract)[contract.feature_names]
     if args.engine == "pyfunc":  # the registered ONNX graph, as users load it from MLflow
-        model = mlflow.pyfunc.load_model(f"models:/{name}@{args.alias}")
-        proba = model.predict(frame)[OUTPUT_PROBABILITIES][:, POSITIVE_CLASS_COLUMN]
+        uri = f"models:/{name}@{args.alias}"
+        graph = Path(mlflow.artifacts.download_artifacts(uri)) / "model.onnx"
+        encoder = OnnxScorer(graph.read_bytes(), contract).encoder  # the graph's vocabulary
+        feeds = onnx_inputs(frame, contract, encoder)  # lean: {"features": ids and values}
+        model = mlflow.pyfunc.load_model(uri)
+        proba = model.predict(feeds if encoder else frame)[OUTPUT_PROBABILITIES]
+        proba = proba[:, POSITIVE_CLASS_COLUMN]
     else:  # the native Pipeline linked to the version: the offline reference
         uri = mlflow_utils.native_model_uri(name, version=args.version)
         proba = mlflow.sklearn.load_model(uri).predict_proba(frame)[:, 1]

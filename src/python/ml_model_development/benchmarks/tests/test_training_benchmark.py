@@ -46,7 +46,24 @@ def test_row_encoder_equals_the_fitted_transform_and_feeds_match_the_signature(c
     # an unseen category encodes as all zeros in its one-hot block, as sklearn does
     onehot_width = sum(len(block) for block in encoder.onehot.values())
     assert onehot_width > 0 and encoder.encode(unseen)[0, :onehot_width].sum() == 0
-    feeds = single_row.FeedWriter(contract).write(rows[1])
+    # the lean contract's feed: one float32 row, categories as ids of the graph's vocabulary
+    from ml_model_development.common_ml_utils.onnx_lean_graph import encoded_layout
+    from mlops_common.contracts.onnx_signature import UNKNOWN_CATEGORY_ID, FeatureEncoder
+
+    _, vocabulary = encoded_layout(transformer, contract)
+    writer = single_row.FeedWriter(contract, FeatureEncoder(contract, vocabulary))
+    (row,) = writer.write(rows[1]).values()
+    assert row.dtype == np.float32 and row.shape == (1, len(contract.features))
+    for i, name in enumerate(contract.feature_names):
+        expected_value = (
+            vocabulary[name][rows[1][name]] if name in contract.categorical else rows[1][name]
+        )
+        np.testing.assert_array_equal(row[0, i], np.float32(expected_value))
+    (row,) = writer.write(unseen).values()
+    for name in contract.categorical:
+        assert row[0, contract.feature_names.index(name)] == UNKNOWN_CATEGORY_ID
+    # a legacy-contract graph is fed per feature, as before
+    feeds = single_row.FeedWriter(contract, None).write(rows[1])
     assert set(feeds) == set(contract.feature_names)
     for name in contract.categorical:
         assert feeds[name].dtype == object and feeds[name][0, 0] == rows[1][name]
@@ -87,9 +104,8 @@ def test_benchmark_runs_end_to_end_on_a_tiny_size(
         )
         # same row on both sides: the graph and the booster agree (the parity gate's bound)
         assert sr.max_abs_diff < 1e-5
-        contract = {c.registered_model_name: c for c in (FRAUD, CHURN)}[r.model]
-        assert sr.graph["inputs"] == len(contract.features)
-        assert sr.graph["string_inputs"] == len(contract.categorical)
+        # the lean contract: one float input, one tree-ensemble node
+        assert sr.graph == {"inputs": 1, "string_inputs": 0, "nodes": 1}
         assert set(r.batch_s) == {"native", "onnx", "auto"}
         assert len(r.auto_engines) == 2 and set(r.auto_engines) <= {"native", "onnx"}
         assert all(len(runs) == 2 for runs in r.batch_runs_s.values())

@@ -10,12 +10,14 @@ from ml_model_development.common_ml_utils.onnx_export import (
     OnnxScorer,
     ParityError,
     check_parity,
+    encode_frame,
     pipeline_to_onnx,
     with_missing_and_unseen,
 )
 from ml_model_development.common_ml_utils.preprocessing import one_hot_transformer, prepare_frame
-from mlops_common.contracts.features import FRAUD
-from mlops_common.contracts.onnx_signature import input_spec
+from ml_model_development.testing.legacy_onnx import legacy_pipeline_to_onnx
+from mlops_common.contracts.features import CHURN, FRAUD
+from mlops_common.contracts.onnx_signature import UNKNOWN_CATEGORY_ID, FeatureEncoder
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +55,66 @@ def test_whole_pipeline_export_matches_native(model, data) -> None:
     pipeline = _pipeline(model).fit(x, y)
     onnx_bytes = pipeline_to_onnx(pipeline, FRAUD)
     graph = onnx.load_from_string(onnx_bytes)
-    assert [i.name for i in graph.graph.input] == list(input_spec(FRAUD))
+    # the lean contract: one float [N, F] input straight into one tree ensemble
+    assert [i.name for i in graph.graph.input] == ["features"]
+    dims = graph.graph.input[0].type.tensor_type.shape.dim
+    assert dims[1].dim_value == len(FRAUD.features)
+    assert [n.op_type for n in graph.graph.node] == ["TreeEnsembleClassifier"]
     assert [o.name for o in graph.graph.output] == ["label", "probabilities"]
-    assert {p.key: p.value for p in graph.metadata_props}["feature_service"] == "fraud_detection_v1"
+    metadata = {p.key: p.value for p in graph.metadata_props}
+    assert metadata["feature_service"] == "fraud_detection_v1"
+    assert metadata["onnx_contract"] == "features_v2"
+    encoder = FeatureEncoder.from_metadata(FRAUD, metadata)
+    assert {k: sorted(v) for k, v in encoder.vocabulary.items()} == {
+        c: ["a", "b", "c", "d"] for c in FRAUD.categorical
+    }
     holdout = with_missing_and_unseen(x, FRAUD, fraction=0.2)
     assert holdout.isna().any().any() and (holdout["country"] == "__unseen_category__").any()
+    ids = encode_frame(holdout, encoder)[:, FRAUD.feature_names.index("country")]
+    assert (ids == UNKNOWN_CATEGORY_ID).any() and (ids >= 0).any()
     report = check_parity(pipeline, onnx_bytes, holdout, FRAUD, tolerance=1e-5)
     assert report.ok and report.rows == len(x) and report.max_abs_diff < 1e-5
+
+
+@pytest.mark.parametrize("min_frequency", [None, 200], ids=["all", "infrequent-grouped"])
+def test_lean_graph_matches_lightgbm_churn_with_grouped_categories(min_frequency) -> None:
+    """LightGBM's ``<=`` splits, and one-hot columns shared by grouped rare categories."""
+    rng = np.random.default_rng(5)
+    n = 2000
+    raw = pd.DataFrame({s.name: rng.integers(0, 40, n).astype(float) for s in CHURN.features})
+    raw["plan"] = rng.choice(
+        ["basic", "pro", "team", "rare1", "rare2"], n, p=[0.4, 0.3, 0.2, 0.05, 0.05]
+    )
+    raw.loc[rng.random(n) < 0.1, "logins_30d"] = np.nan
+    x = prepare_frame(raw, CHURN)
+    y = ((raw["plan"] == "pro") | (raw["logins_30d"].fillna(0) < 5)).astype(int).to_numpy()
+    y = np.where(rng.random(n) < 0.1, 1 - y, y)
+    model = LGBMClassifier(n_estimators=40, num_leaves=15, verbose=-1, n_jobs=1)
+    preprocess = one_hot_transformer(CHURN, min_frequency=min_frequency)
+    pipeline = Pipeline([("preprocess", preprocess), ("model", model)]).fit(x, y)
+    onnx_bytes = pipeline_to_onnx(pipeline, CHURN)
+    scorer = OnnxScorer(onnx_bytes, CHURN)
+    assert scorer.encoder is not None
+    vocabulary = scorer.encoder.vocabulary["plan"]
+    if min_frequency:  # the two rare plans share the "infrequent" column, hence one id
+        assert vocabulary["rare1"] == vocabulary["rare2"] != vocabulary["basic"]
+    gate = pd.concat([x, with_missing_and_unseen(x, CHURN, fraction=0.2)], ignore_index=True)
+    assert check_parity(pipeline, onnx_bytes, gate, CHURN, tolerance=1e-5).max_abs_diff < 1e-5
+
+
+def test_legacy_contract_graphs_still_score(data) -> None:
+    """Champions registered before the lean contract: per-feature inputs, fed per feature."""
+    x, y = data
+    pipeline = _pipeline(XGBClassifier(n_estimators=20, max_depth=3, n_jobs=1)).fit(x, y)
+    legacy = legacy_pipeline_to_onnx(pipeline, FRAUD)
+    scorer = OnnxScorer(legacy, FRAUD)
+    assert scorer.encoder is None
+    lean = OnnxScorer(pipeline_to_onnx(pipeline, FRAUD), FRAUD)
+    holdout = with_missing_and_unseen(x, FRAUD, fraction=0.2)
+    np.testing.assert_allclose(
+        scorer.positive_proba(holdout), lean.positive_proba(holdout), rtol=0, atol=1e-6
+    )
+    assert check_parity(pipeline, legacy, holdout, FRAUD).max_abs_diff < 1e-5
 
 
 def test_parity_gate_rejects_a_different_model(data) -> None:

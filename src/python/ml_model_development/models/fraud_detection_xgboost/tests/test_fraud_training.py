@@ -113,9 +113,16 @@ def test_train_register_promote_both_ways(platform, mlops_home: Path) -> None:
     folder = mlops_home / "models" / FRAUD.registered_model_name / "champion"
     assert json.loads((folder / "version.json").read_text())["version"] == strong.model_version
     signature = json.loads((folder / "signature.json").read_text())
-    assert [i["name"] for i in signature["inputs"]] == FRAUD.feature_names
+    # the lean contract: one float matrix in contract order, categories as vocabulary ids
+    assert [i["name"] for i in signature["inputs"]] == ["features"]
+    assert signature["inputs"][0]["columns"] == FRAUD.feature_names
+    assert set(signature["category_vocabulary"]) == set(FRAUD.categorical)
+    assert all(signature["category_vocabulary"][c] for c in FRAUD.categorical)
     graph = onnx.load(folder / "model.onnx")
+    assert [i.name for i in graph.graph.input] == ["features"]
     assert [o.name for o in graph.graph.output] == ["label", "probabilities"]
+    metadata = {p.key: p.value for p in graph.metadata_props}
+    assert json.loads(metadata["category_vocabulary"]) == signature["category_vocabulary"]
     row = prepare_frame(pd.DataFrame([FRAUD.defaults()]), FRAUD)
     assert OnnxScorer((folder / "model.onnx").read_bytes(), FRAUD).positive_proba(row).shape == (1,)
 
