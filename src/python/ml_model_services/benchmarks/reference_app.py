@@ -1,7 +1,7 @@
 """``bare_fastapi`` in the serving benchmark: **what a team writes first**, not a ceiling.
 
 A plain ``@app.post`` FastAPI handler with a pydantic body, one redis-py ``HMGET`` of the stored
-features, ONNX feeds built per request and ONNX Runtime (1 thread) — nothing else (no auth, no
+features, the ONNX input encoded per request and ONNX Runtime (1 thread) — nothing else (no auth, no
 metrics, no logs, no rules, no window features). It pays FastAPI's per-request machinery and
 redis-py's client, which the fraud API's fast path avoids, so it is slower than the product:
 it shows what the straightforward version costs and has no goal. The ceiling of the server
@@ -30,6 +30,7 @@ from ml_model_services.common_service_libs.online_features import (
     serialize_entity_key,
 )
 from mlops_common.contracts.features import FRAUD
+from mlops_common.contracts.onnx_signature import FEATURES_INPUT, FeatureEncoder
 
 
 class Txn(BaseModel):
@@ -46,6 +47,9 @@ def build(model_path: str, redis_url: str, project: str) -> FastAPI:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+    # The registered graph's own vocabulary (lean ONNX contract: one float tensor, categories
+    # as ids), as any client of the model has to encode them.
+    encoder = FeatureEncoder.from_metadata(FRAUD, session.get_modelmeta().custom_metadata_map)
     client = aioredis.Redis.from_url(redis_url)
     stored = [(f.source, f.name) for f in FRAUD.stored_features]
     fields = [redis_field(v, n) for v, n in stored]
@@ -64,13 +68,10 @@ def build(model_path: str, redis_url: str, project: str) -> FastAPI:
         avg = row["txn_amount_avg_7d"] or 0.0
         row["amount_to_avg_7d_ratio"] = txn.amount / avg if avg > 0 else 1.0
         row["is_foreign"] = int(row["home_country"] not in (None, "unknown", txn.country))
-        feeds = {}
         for spec in FRAUD.features:
-            value = row[spec.name] if row[spec.name] is not None else spec.default
-            if spec.dtype == "string":
-                feeds[spec.name] = np.array([[str(value)]], dtype=object)
-            else:
-                feeds[spec.name] = np.array([[value]], dtype=np.float32)
+            if row[spec.name] is None:
+                row[spec.name] = spec.default
+        feeds = {FEATURES_INPUT: np.array([encoder.encode(row)], dtype=np.float32)}
         (proba,) = session.run(["probabilities"], feeds)
         return Response(
             orjson.dumps({"probability": float(proba[0, 1])}), media_type="application/json"

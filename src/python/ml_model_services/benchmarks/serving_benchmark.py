@@ -7,8 +7,8 @@ mlflow, ...) so a slow spell of a shared machine hits every target alike; median
 
 * ``mlflow`` — ``mlflow models serve`` of the registered fraud model version (pyfunc, pandas):
   the baseline. The registered model is the ONNX graph the API serves (``mlflow.onnx``; results
-  before that change served the sklearn Pipeline), so both sides run the same graph. It is sent the feature vector the fraud API computed for the same transaction,
-  in its ``dataframe_split`` payload (it has no online store).
+  before that change served the sklearn Pipeline), so both sides run the same graph. It is sent the feature vector the fraud API computed for the same transaction
+  (it has no online store), encoded with the graph's vocabulary as its ``inputs`` tensor payload.
 * ``bare_fastapi`` (:mod:`reference_app`) — a plain ``@app.post`` FastAPI handler with a pydantic
   body, one redis-py ``HMGET``, feeds built per request, ORT: **what a team writes first**. Not a
   ceiling, and no goal: it is printed for information.
@@ -49,9 +49,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import onnxruntime as ort
 
 from ml_model_services.benchmarks import serving_goals
 from ml_model_services.benchmarks.wrk_load import Result, median_result, run_wrk
+from mlops_common.contracts.features import FRAUD
+from mlops_common.contracts.onnx_signature import FEATURES_INPUT, FeatureEncoder
 from mlops_common.http_wait import wait_until_ready
 
 API_KEY = "bench-key"
@@ -101,6 +104,22 @@ class Procs:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+def encoded_row(model_file: Path, features: dict[str, object]) -> list[float]:
+    """The feature vector the API computed, as the registered graph's ``features`` row.
+
+    ``mlflow models serve`` has no online store and no encoder: like any client of the
+    registered model (lean ONNX contract), it is sent the row encoded with the graph's own
+    vocabulary, missing values as the contract's defaults (JSON has no NaN).
+    """
+    session = ort.InferenceSession(str(model_file), providers=["CPUExecutionProvider"])
+    encoder = FeatureEncoder.from_metadata(FRAUD, session.get_modelmeta().custom_metadata_map)
+    row = {
+        spec.name: spec.default if features.get(spec.name) is None else features[spec.name]
+        for spec in FRAUD.features
+    }
+    return encoder.encode(row)
 
 
 @dataclass
@@ -190,11 +209,7 @@ def _start_targets(
     )  # fmt: skip
     serve = f"http://127.0.0.1:{serve_port}"
     wait_until_ready(f"{serve}/ping", serve_proc, work / "mlflow-models-serve.log")
-    features = sample["features"]
-    columns = list(features)
-    mlflow_body = {
-        "dataframe_split": {"columns": columns, "data": [[features[c] for c in columns]]}
-    }
+    mlflow_body = {"inputs": {FEATURES_INPUT: [encoded_row(model_file, sample["features"])]}}
     serve_sample = httpx.post(f"{serve}/invocations", json=mlflow_body, timeout=30)
     serve_sample.raise_for_status()
     print(
