@@ -42,15 +42,61 @@ def _metrics() -> dict:
         "duration": Histogram(m.HTTP_REQUEST_DURATION_SECONDS, "HTTP latency", http),
         "in_flight": Gauge(m.HTTP_REQUESTS_IN_FLIGHT, "requests in flight", ["service"]),
         "info": Gauge(m.MODEL_INFO, "served model", ["service", "model", "version", "alias"]),
-        "score": Histogram(m.PREDICTION_SCORE, "positive-class score", model,
-                           buckets=SCORE_BUCKETS),  # fmt: skip
+        "score": Histogram(
+            m.PREDICTION_SCORE, "positive-class score", model, buckets=SCORE_BUCKETS
+        ),
         "labels": Counter(m.PREDICTION_LABELS_TOTAL, "predicted labels", [*model, "label"]),
         "degraded": Counter(m.PREDICTIONS_DEGRADED_TOTAL, "degraded predictions", model),
-        "fetch": Histogram(m.FEATURE_FETCH_DURATION_SECONDS, "online feature fetch", model,
-                           buckets=[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1]),  # fmt: skip
+        "fetch": Histogram(
+            m.FEATURE_FETCH_DURATION_SECONDS,
+            "online feature fetch",
+            model,
+            buckets=[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+        ),
         "fallbacks": Counter(m.FEATURE_FETCH_FALLBACKS_TOTAL, "fallbacks", [*model, "reason"]),
         "reloads": Counter(m.MODEL_RELOADS_TOTAL, "model reloads", [*model, "outcome"]),
+        **_shadow_metrics(),
     }
+
+
+def _shadow_metrics() -> dict:
+    """Shadow scoring and canary metrics (issue 19), with the contract's labels."""
+    pair = ["service", "model", "champion_version", "challenger_version"]
+    return {
+        "shadow": Counter(m.SHADOW_PREDICTIONS_TOTAL, "shadow-scored requests", pair),
+        "changes": Counter(
+            m.SHADOW_DECISION_CHANGES_TOTAL,
+            "decisions the challenger changes",
+            [*pair, "champion_label", "challenger_label"],
+        ),
+        "shadow_errors": Counter(m.SHADOW_ERRORS_TOTAL, "challenger errors", pair),
+        "shadow_score": Histogram(
+            m.SHADOW_SCORE,
+            "shadow scores by role",
+            ["service", "model", "version", "role"],
+            buckets=SCORE_BUCKETS,
+        ),
+        "canary": Counter(
+            m.CANARY_DECISIONS_TOTAL, "canary decisions", ["service", "model", "version"]
+        ),
+    }
+
+
+def shadow_traffic(
+    metric: dict, rng: random.Random, service: str, model: str, score: float
+) -> None:
+    """One shadowed request: champion "3" and challenger "4" score it; some decisions change."""
+    challenger = min(max(score + rng.gauss(0, 0.05), 0.0), 1.0)
+    metric["shadow"].labels(service, model, "3", "4").inc()
+    metric["shadow_score"].labels(service, model, "3", "champion").observe(score)
+    metric["shadow_score"].labels(service, model, "4", "challenger").observe(challenger)
+    champion_label, challenger_label = str(int(score >= 0.5)), str(int(challenger >= 0.5))
+    if champion_label != challenger_label:
+        metric["changes"].labels(service, model, "3", "4", champion_label, challenger_label).inc()
+    if rng.random() < 0.01:
+        metric["shadow_errors"].labels(service, model, "3", "4").inc()
+    if rng.random() < 0.1:
+        metric["canary"].labels(service, model, "4").inc()
 
 
 def drift_gauges(registry: CollectorRegistry | None = None) -> CollectorRegistry:
@@ -73,6 +119,9 @@ def serve(port: int, service: str, model: str, rate_per_s: float) -> None:
     metric["info"].labels(service, model, "3", "champion").set(1)
     metric["reloads"].labels(service, model, "success").inc()
     metric["reloads"].labels(service, model, "failure").inc()
+    # Counters that must have a series before the first random event reaches them.
+    metric["changes"].labels(service, model, "3", "4", "0", "1").inc()
+    metric["shadow_errors"].labels(service, model, "3", "4").inc()
     start_http_server(port, addr="127.0.0.1")
     print(f"synthetic exporter serving on 127.0.0.1:{port}", flush=True)
     rng = random.Random(0)
@@ -87,6 +136,7 @@ def serve(port: int, service: str, model: str, rate_per_s: float) -> None:
             metric["score"].labels(service, model).observe(score)
             metric["labels"].labels(service, model, str(int(score >= 0.5))).inc()
             metric["fetch"].labels(service, model).observe(rng.lognormvariate(-7, 0.5))
+            shadow_traffic(metric, rng, service, model, score)
             if rng.random() < 0.03:
                 metric["degraded"].labels(service, model).inc()
                 metric["fallbacks"].labels(service, model, "online_store_timeout").inc()

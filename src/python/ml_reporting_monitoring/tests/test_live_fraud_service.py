@@ -28,6 +28,7 @@ from prometheus_client import start_http_server
 
 from ml_reporting_monitoring.promql_check import check_against_targets
 from ml_reporting_monitoring.testing.synthetic_metrics_exporter import drift_gauges
+from mlops_common.contracts import metrics as m
 from mlops_common.http_wait import wait_until_ready
 from mlops_common.ports import free_port
 
@@ -177,4 +178,17 @@ def test_every_dashboard_and_alert_query_returns_series_from_the_real_service(
         sender.join(timeout=30)
     assert counts.get("200", 0) > 50 and counts.get("422", 0) > 5, counts
     assert "500" not in counts, counts
-    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())
+    # Issue 19: the services do not emit the shadow/canary metrics yet (the synthetic exporter
+    # does: test_live_prometheus checks those queries). Only queries on them may be empty
+    # here, and they must be: when the services emit them, drop this exemption.
+    pending = {k for k, v in problems.items() if "returned no series" in v and _on_shadow(v)}
+    assert pending, "the services now emit the shadow metrics: remove the issue-19 exemption"
+    rest = {k: v for k, v in problems.items() if k not in pending}
+    assert rest == {}, "\n".join(f"{k}: {v}" for k, v in rest.items())
+
+
+def _on_shadow(expr: str) -> bool:
+    names = (m.SHADOW_PREDICTIONS_TOTAL, m.SHADOW_DECISION_CHANGES_TOTAL, m.SHADOW_ERRORS_TOTAL,
+             m.SHADOW_SCORE, m.CANARY_DECISIONS_TOTAL)  # fmt: skip
+    # a query on shadow metrics only (an "or" with a service metric would still have series)
+    return any(name in expr for name in names)
