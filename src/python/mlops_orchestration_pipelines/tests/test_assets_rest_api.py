@@ -143,14 +143,23 @@ def _lineage(asset: dict[str, Any]) -> dict[str, set[Any]]:
     }
 
 
+def _all_lineage_listed(found: dict[str, dict[str, set[Any]]]) -> bool:
+    return all(
+        name in found and all(refs <= found[name][kind] for kind, refs in expected.items())
+        for name, expected in EXPECTED_ASSETS.items()
+    )
+
+
 def test_rest_api_lists_assets_with_producers_and_consumers(airflow_api: httpx.Client) -> None:
     deadline = time.monotonic() + 240
     found: dict[str, dict[str, set[Any]]] = {}
-    while time.monotonic() < deadline:  # the dag-processor parses the folder in the background
+    # The dag-processor parses the DAG files one by one in the background, so an asset can be
+    # listed before every DAG that produces or consumes it has been parsed: wait for all of it.
+    while time.monotonic() < deadline:
         answer = airflow_api.get("/api/v2/assets", params={"limit": 100})
         answer.raise_for_status()
         found = {a["name"]: _lineage(a) for a in answer.json()["assets"]}
-        if set(EXPECTED_ASSETS) <= set(found) and found["raw_data"]["consuming"]:
+        if _all_lineage_listed(found):
             break
         time.sleep(3)
     assert set(EXPECTED_ASSETS) <= set(found), f"assets listed: {sorted(found)}"
