@@ -17,6 +17,10 @@ mlflow, ...) so a slow spell of a shared machine hits every target alike; median
   ``uvicorn.run`` options): **the ceiling**. No Python service on this stack can beat it.
 * ``fraud_api`` — the fraud API PEX end to end: API-key auth, validation, online features from
   Redis, ONNX Runtime, Label Engine rules, Prometheus metrics, JSON access log.
+* ``fraud_api_shadow`` — the same PEX and model with a challenger (the champion's graph with
+  inverted probabilities, so half the decisions change) shadowing 100% of requests
+  (``MLOPS_SERVICE_SHADOW_SHARE=1``): the worker's CPU is in the same process group, so the
+  issue 19 goals (p99 and CPU per request within 10% of ``fraud_api``) are measured honestly.
 
 For each target: median req/s, p50, p99 (wrk) and **CPU µs per request** (the server process
 group's user+system CPU delta over the measured run / requests completed, from ``/proc``).
@@ -135,7 +139,7 @@ def _start_targets(
     dist: Path, work: Path, procs: Procs, py: str, base_env: dict[str, str], redis_url: str,
     project: str,
 ) -> list[Target]:  # fmt: skip
-    """Registry, online features, then the four servers; one sample request to each."""
+    """Registry, online features, then the five servers; one sample request to each."""
     mlflow_port = _port()
     mlflow_url = f"http://127.0.0.1:{mlflow_port}"
     p = procs.start(
@@ -150,6 +154,11 @@ def _start_targets(
         env=base_env, cwd=work, capture_output=True, text=True, check=True,
     )  # fmt: skip
     version = json.loads(reg.stdout.strip().splitlines()[-1])["versions"][0]
+    subprocess.run(
+        [py, str(dist / FIXTURE), "register-inverted", "fraud", "--tracking-uri", mlflow_url,
+         "--from-version", version, "--alias", "challenger", "--tag", "shadow_state=shadow"],
+        env=base_env, cwd=work, capture_output=True, text=True, check=True,
+    )  # fmt: skip
     print("[bench] writing online features to Redis with Feast", flush=True)
     subprocess.run(
         [py, str(dist / GOLDEN), "--home", str(work / "features"), "--project", project, "--out", str(work / "golden.json"), "--redis-url", redis_url],
@@ -172,6 +181,18 @@ def _start_targets(
     )
     api = f"http://127.0.0.1:{api_port}"
     wait_until_ready(f"{api}/health/ready", api_proc, work / "fraud-api.log")
+    shadow_port = _port()
+    shadow_env = api_env | {
+        "MLOPS_HOME": str(work / "api_shadow_home"),
+        "MLOPS_SERVICE_SHADOW_SHARE": "1",
+    }
+    shadow_proc = procs.start(
+        "fraud-api-shadow",
+        [py, str(dist / FRAUD_API), "--host", "127.0.0.1", "--port", str(shadow_port)],
+        shadow_env,
+    )
+    shadow = f"http://127.0.0.1:{shadow_port}"
+    wait_until_ready(f"{shadow}/health/ready", shadow_proc, work / "fraud-api-shadow.log")
     headers = {"x-api-key": API_KEY}
     sample = httpx.post(f"{api}/v1/fraud/score", json=REQUEST, headers=headers).json()
     model_file = next(
@@ -222,6 +243,7 @@ def _start_targets(
         Target("bare_fastapi", f"{ref}/score", REQUEST, headers, ref_proc),
         Target("raw_asgi", f"{raw}/score", REQUEST, headers, raw_proc),
         Target("fraud_api", f"{api}/v1/fraud/score", REQUEST, headers, api_proc),
+        Target("fraud_api_shadow", f"{shadow}/v1/fraud/score", REQUEST, headers, shadow_proc),
     ]
 
 

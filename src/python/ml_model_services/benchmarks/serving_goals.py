@@ -2,7 +2,8 @@
 
 One place for the JSON names, the goals and their MET/MISSED verdicts, so the printed table
 and the JSON cannot disagree. Targets are keyed ``mlflow``, ``bare_fastapi``, ``raw_asgi`` and
-``fraud_api``; ``raw_asgi`` is the ceiling of the server stack, ``bare_fastapi`` is "what a team
+``fraud_api`` (``fraud_api_shadow``: the same PEX with a challenger shadowing every request,
+issue 19's "within 10%" goals); ``raw_asgi`` is the ceiling of the server stack, ``bare_fastapi`` is "what a team
 writes first" and has no goal.
 """
 
@@ -14,12 +15,13 @@ from typing import Any
 
 from ml_model_services.benchmarks.wrk_load import Result
 
-TARGETS = ("mlflow", "bare_fastapi", "raw_asgi", "fraud_api")
+TARGETS = ("mlflow", "bare_fastapi", "raw_asgi", "fraud_api", "fraud_api_shadow")
 LABELS = {
     "mlflow": "mlflow models serve (baseline)",
     "bare_fastapi": "bare FastAPI route (what a team writes first)",
     "raw_asgi": "raw ASGI constant JSON (ceiling)",
     "fraud_api": "fraud API, end to end",
+    "fraud_api_shadow": "fraud API, shadow on 100% (issue 19)",
 }
 
 
@@ -81,6 +83,22 @@ GOALS = (
         lambda t: t["mlflow"].p99_ms / t["fraud_api"].p99_ms,
         20.0,
         True,
+        "x",
+    ),
+    Goal(
+        "shadow_p99_ratio",
+        "shadow 100%: p99 <= 1.10x shadow off",
+        lambda t: t["fraud_api_shadow"].p99_ms / t["fraud_api"].p99_ms,
+        1.10,
+        False,
+        "x",
+    ),
+    Goal(
+        "shadow_cpu_ratio",
+        "shadow 100%: CPU/request <= 1.10x off",
+        lambda t: t["fraud_api_shadow"].cpu_us_per_request / t["fraud_api"].cpu_us_per_request,
+        1.10,
+        False,
         "x",
     ),
 )

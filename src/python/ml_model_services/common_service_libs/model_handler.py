@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ml_model_services.common_service_libs.model_cache import ModelCache
-from ml_model_services.common_service_libs.model_ref import ModelRef, ModelSourceError
+from ml_model_services.common_service_libs.model_ref import ModelAbsent, ModelRef, ModelSourceError
 from ml_model_services.common_service_libs.onnx_session import LoadedModel, build_model
 from ml_model_services.common_service_libs.registry_client import MlflowRegistryClient
 from mlops_common.contracts.features import ModelContract
@@ -50,7 +50,10 @@ class ModelHandler:
         threads: int = 1,
         on_change: Callable[[LoadedModel], None] | None = None,
         on_outcome: Callable[[str], None] | None = None,
+        eligible: Callable[[dict[str, str]], str | None] | None = None,
     ) -> None:
+        """``eligible(tags)``: ``None`` when the registry version may be served, else why not
+        (raised as :class:`ModelAbsent`); the challenger slot serves only shadow versions."""
         self.contract = contract
         self.name = name
         self.alias = alias
@@ -66,6 +69,7 @@ class ModelHandler:
         self._lock = threading.Lock()
         self._on_change = on_change
         self._on_outcome = on_outcome
+        self._eligible = eligible
         self.last_error: str | None = None
         self.last_check: float | None = None
 
@@ -80,10 +84,15 @@ class ModelHandler:
     # --- sources ----------------------------------------------------------------------------
     def _resolve_source(self) -> ModelRef:
         if self.registry is not None:
-            version, run_id = self.registry.version_for_alias(self.name, self.alias)
+            version, run_id, tags = self.registry.alias_version(self.name, self.alias)
+            refused = self._eligible(tags) if self._eligible is not None else None
+            if refused is not None:
+                raise ModelAbsent(f"{self.name} v{version} (alias {self.alias!r}): {refused}")
             return ModelRef(self.name, version, run_id, self.alias, "registry")
         try:
             meta = json.loads((self.published_dir / "version.json").read_text())
+        except FileNotFoundError as exc:
+            raise ModelAbsent(f"no published model at {self.published_dir}: {exc}") from exc
         except (OSError, ValueError) as exc:
             raise ModelSourceError(f"no published model at {self.published_dir}: {exc}") from exc
         return ModelRef(
@@ -119,6 +128,12 @@ class ModelHandler:
     def _outcome(self, outcome: str) -> None:
         if self._on_outcome is not None:
             self._on_outcome(outcome)
+
+    def unload(self) -> LoadedModel | None:
+        """Stop serving (a challenger that left shadow); returns what was loaded."""
+        with self._lock:
+            previous, self._current = self._current, None
+        return previous
 
     # --- entry points -----------------------------------------------------------------------
     def load_initial(self) -> LoadedModel | None:
@@ -158,6 +173,10 @@ class ModelHandler:
                     return {"changed": False, "model": previous, "previous": previous}
                 model = self._build(ref, self._fetch(ref))
                 self._cache_safely(self.cache.point, ref)
+            except ModelAbsent as exc:
+                self.last_error = str(exc)
+                self._outcome("absent")
+                raise
             except (ModelSourceError, OSError, KeyError, ValueError) as exc:
                 self.last_error = str(exc)
                 self._outcome("failed")

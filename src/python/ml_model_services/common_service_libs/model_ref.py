@@ -13,6 +13,12 @@ class ModelSourceError(RuntimeError):
     """The registry/published folder could not provide the model."""
 
 
+class ModelAbsent(ModelSourceError):
+    """The source answered, and there is no model to serve under this alias (no version has
+    it, or the version it names is not eligible): a challenger slot unloads on this, while a
+    :class:`ModelSourceError` (source unreachable) keeps what it has."""
+
+
 @dataclass(frozen=True)
 class ModelRef:
     """One version of a registered model, the alias it was resolved from and its source

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from ml_model_services.common_service_libs.model_ref import ModelSourceError
+from ml_model_services.common_service_libs.model_ref import ModelAbsent, ModelSourceError
 
 PROXIED_SCHEME = "mlflow-artifacts"
 ARTIFACTS_ROUTE = "/api/2.0/mlflow-artifacts/artifacts/"
@@ -40,11 +40,18 @@ class MlflowRegistryClient:
         """Only an ``http(s)://`` tracking URI is a server this client can talk to."""
         return bool(tracking_uri) and str(tracking_uri).startswith(("http://", "https://"))
 
-    def _get(self, path: str, params: dict[str, str]) -> httpx.Response:
+    def _get(
+        self, path: str, params: dict[str, str], *, absent_if_refused: bool = False
+    ) -> httpx.Response:
+        """``absent_if_refused``: a 400/404 answer means "no such thing" (:class:`ModelAbsent`).
+        MLflow answers an unset alias with 400 ``INVALID_PARAMETER_VALUE`` "Registered model
+        alias ... not found" (404 ``RESOURCE_DOES_NOT_EXIST`` for an unknown model)."""
         try:
             response = httpx.get(f"{self.base}{path}", params=params, timeout=self.timeout)
         except httpx.HTTPError as exc:
             raise ModelSourceError(f"MLflow at {self.base} unreachable: {exc}") from exc
+        if absent_if_refused and response.status_code in (400, 404):
+            raise ModelAbsent(f"MLflow {path} {params}: {response.text[:300]}")
         if response.status_code != 200:
             raise ModelSourceError(
                 f"MLflow {path} answered {response.status_code}: {response.text[:300]}"
@@ -53,13 +60,24 @@ class MlflowRegistryClient:
 
     def version_for_alias(self, name: str, alias: str) -> tuple[str, str]:
         """``(version, run_id)`` the alias points at."""
+        version, run_id, _ = self.alias_version(name, alias)
+        return version, run_id
+
+    def alias_version(self, name: str, alias: str) -> tuple[str, str, dict[str, str]]:
+        """``(version, run_id, tags)`` of the version the alias points at.
+
+        :class:`ModelAbsent` when MLflow answers that no version has the alias.
+        """
         body = self._get(
-            "/api/2.0/mlflow/registered-models/alias", {"name": name, "alias": alias}
+            "/api/2.0/mlflow/registered-models/alias",
+            {"name": name, "alias": alias},
+            absent_if_refused=True,
         ).json()
         mv = body.get("model_version") or {}
         if "version" not in mv:
-            raise ModelSourceError(f"no version of {name} has alias {alias!r}")
-        return str(mv["version"]), str(mv.get("run_id", ""))
+            raise ModelAbsent(f"no version of {name} has alias {alias!r}")
+        tags = {str(t.get("key")): str(t.get("value")) for t in mv.get("tags") or ()}
+        return str(mv["version"]), str(mv.get("run_id", "")), tags
 
     def download_uri(self, name: str, version: str) -> str:
         """The artifact URI of one registered version's files."""

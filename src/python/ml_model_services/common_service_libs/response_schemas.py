@@ -6,6 +6,8 @@ echoes (``transaction_id``…) and to describe its own label set.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 # The one batch limit is the setting MLOPS_SERVICE_MAX_BATCH (a 413 with the limit in its
@@ -38,7 +40,15 @@ class PredictionBase(BaseModel):
         description="ISO 8601 UTC time the window features end at (the request's"
         " event_timestamp, else when it arrived)."
     )
-    model_version: str
+    model_version: str = Field(description="Version of the model whose decision this is.")
+    decided_by: Literal["champion", "challenger"] = Field(
+        default="champion",
+        description=(
+            "Which model decided: `challenger` only for canary entities"
+            " (MLOPS_SERVICE_CANARY_SHARE); the champion otherwise, or when the challenger"
+            " failed on this request."
+        ),
+    )
 
 
 class ModelSummary(BaseModel):

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from ml_model_services.common_service_libs.access_log import AccessLog
 from ml_model_services.common_service_libs.app_factory import create_service_app
 from ml_model_services.common_service_libs.auth import ApiKeyAuth
+from ml_model_services.common_service_libs.challenger import challenger_slot
 from ml_model_services.common_service_libs.decision_sample import DecisionSample, decision_routes
 from ml_model_services.common_service_libs.definition import ServiceDefinition, load_rule_set
 from ml_model_services.common_service_libs.error_handlers import ServiceError
@@ -39,6 +40,8 @@ from ml_model_services.common_service_libs.online_features import make_reader
 from ml_model_services.common_service_libs.service_layer import ModelServiceLayer
 from ml_model_services.common_service_libs.service_metrics import ServiceMetrics
 from ml_model_services.common_service_libs.settings import ServiceSettings
+from ml_model_services.common_service_libs.shadow_scoring import ShadowScorer
+from mlops_common.shadow_log import ShadowLogWriter
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
@@ -73,6 +76,7 @@ def build_app(
         on_change=lambda m: metrics.set_model(m.ref.name, m.ref.version, m.ref.alias),
         on_outcome=lambda outcome: metrics.child(metrics.reloads, model_name, outcome).inc(),
     )
+    shadow = _shadow_scorer(settings, definition, handler, rules, metrics, model_name)
     decisions = DecisionSample(settings.decision_sample_size)
     store = settings.resolved_online_store
     reader = make_reader(
@@ -92,6 +96,7 @@ def build_app(
         derive=definition.derive,
         retry_after_s=settings.feature_retry_after_s,
         decisions=decisions,
+        shadow=shadow,
     )
 
     def readiness() -> tuple[bool, Any]:
@@ -101,6 +106,8 @@ def build_app(
             "model_source": model.ref.source if model else None,
             **layer.status(),
         }
+        if shadow is not None:
+            detail["challenger_version"] = shadow.status()["challenger_version"]
         if model is None:
             detail["error"] = handler.last_error
         return model is not None, detail
@@ -113,10 +120,15 @@ def build_app(
                 continue  # polling off: only retry while no model is loaded
             with contextlib.suppress(ModelSourceError):
                 await run_in_threadpool(handler.reload)
+            if shadow is not None and settings.reload_poll_seconds:
+                await run_in_threadpool(shadow.slot.refresh)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(handler.load_initial)
+        if shadow is not None:
+            await run_in_threadpool(shadow.slot.refresh)
+            shadow.start()
         task = asyncio.create_task(poll_registry())
         if on_ready is not None:
             on_ready(app)
@@ -130,6 +142,8 @@ def build_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if shadow is not None:
+                await run_in_threadpool(shadow.stop)
             await reader.close()
 
     score_path = f"{definition.prefix}/score"
@@ -164,10 +178,9 @@ def build_app(
     echo = definition.echo_fields
     max_batch = settings.max_batch
 
-    def prediction(fields: dict[str, Any], result: dict[str, Any], version: str) -> dict[str, Any]:
+    def prediction(fields: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         out = {k: fields.get(k) for k in echo}
-        out.update(result)
-        out["model_version"] = version
+        out.update(result)  # model_version/decided_by: whose decision it is (canary)
         out["rules_version"] = rules.version
         return out
 
@@ -175,10 +188,15 @@ def build_app(
         return item.model_dump()
 
     async def score_fields(fields: dict[str, Any], log_fields: dict[str, Any]) -> dict[str, Any]:
-        model, (result,) = await layer.score([fields[entity_field]], [fields])
-        version = model.ref.version
-        log_fields.update(model_version=version, label=result["label"], degraded=result["degraded"])
-        return prediction(fields, result, version)
+        _, (result,) = await layer.score([fields[entity_field]], [fields])
+        log_fields.update(
+            model_version=result["model_version"],
+            label=result["label"],
+            degraded=result["degraded"],
+        )
+        if result["decided_by"] != "champion":
+            log_fields["decided_by"] = result["decided_by"]
+        return prediction(fields, result)
 
     async def score_one(request: Request, body: definition.request_model) -> Response:  # type: ignore[name-defined]
         # Documents the endpoint; requests are served by the FastScorePath route.
@@ -199,9 +217,7 @@ def build_app(
         return _json(
             {
                 "model": {"name": model.ref.name, "version": version, "alias": model.ref.alias},
-                "predictions": [
-                    prediction(f, r, version) for f, r in zip(all_fields, results, strict=True)
-                ],
+                "predictions": [prediction(f, r) for f, r in zip(all_fields, results, strict=True)],
             }
         )
 
@@ -254,6 +270,7 @@ def build_app(
                 "feast_project": settings.feast_project,
                 **layer.status(),
             },
+            "shadow": shadow.status() if shadow is not None else None,
         }
 
     @app.post(
@@ -274,6 +291,32 @@ def build_app(
             "model_version": model.ref.version,
             "previous_version": previous.ref.version if previous else None,
             "source": model.ref.source,
+            # the challenger follows its alias on every reload (None: shadow/canary off)
+            "challenger": None if shadow is None else await run_in_threadpool(shadow.slot.refresh),
         }
 
     return app
+
+
+def _shadow_scorer(
+    settings: ServiceSettings,
+    definition: ServiceDefinition,
+    champion: ModelHandler,
+    rules: Any,
+    metrics: ServiceMetrics,
+    model_name: str,
+) -> ShadowScorer | None:
+    """The challenger's slot and worker when shadow or canary is on (``shadow_scoring.py``)."""
+    if not settings.challenger_enabled:
+        return None
+    return ShadowScorer(
+        challenger_slot(settings, definition.contract, model_name, metrics),
+        champion,
+        rules,
+        metrics,
+        ShadowLogWriter(settings.platform.resolved_shadow_root(), model_name),
+        model=model_name,
+        share=settings.shadow_share,
+        canary_share=settings.canary_share,
+        queue_max=settings.shadow_queue_max,
+    )

@@ -32,6 +32,7 @@ from ml_model_services.common_service_libs.online_reader import (
 )
 from ml_model_services.common_service_libs.onnx_session import LoadedModel
 from ml_model_services.common_service_libs.service_metrics import Count, ServiceMetrics
+from ml_model_services.common_service_libs.shadow_scoring import ShadowItem, ShadowScorer
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import RuleSet
 from mlops_common.label_engine.context import ContextReader
@@ -73,6 +74,7 @@ class ModelServiceLayer:
         derive: DeriveFn | None = None,
         retry_after_s: float = 1.0,
         decisions: DecisionSample | None = None,
+        shadow: ShadowScorer | None = None,
     ) -> None:
         self.contract = contract
         self.handler = handler
@@ -82,6 +84,8 @@ class ModelServiceLayer:
         self.derive = derive
         self.retry_after_s = retry_after_s
         self.decisions = decisions
+        self.shadow = shadow
+        self._event_key = contract.event_key
         self.store_state = FeatureStoreState()
         # Per-contract constants and pre-bound metric children, computed once, not per request.
         self._stored = [f.name for f in contract.stored_features]
@@ -173,31 +177,70 @@ class ModelServiceLayer:
                 )
                 m.child(m.feature_fallbacks, self._model, reason).inc()
         probabilities = model.predict(inputs)
+        shadow = self.shadow
+        challenger = shadow.challenger() if shadow is not None else None
+        canary = self._canary_scores(challenger, entity_ids, inputs) if challenger else {}
         results = []
         decide, decisions = self.rules.decide, self.decisions
-        for entity_id, fields, row, context, p, at in zip(
-            entity_ids, requests, inputs, contexts, probabilities, times, strict=True
+        version = model.ref.version
+        for i, (entity_id, fields, row, context, p, at) in enumerate(
+            zip(entity_ids, requests, inputs, contexts, probabilities, times, strict=True)
         ):
             if decisions is not None:
                 decisions.record(entity_id, at, row)
-            decision = decide({**row, **fields, **context, "score": p})
-            self._m_score.observe(p)
-            self._label_count(decision.label).value += 1
+            decision = served = decide({**row, **fields, **context, "score": p})
+            served_p, served_version, decided_by = p, version, "champion"
+            in_canary = i in canary
+            if shadow is not None and challenger is not None and (in_canary or shadow.sampled()):
+                item = ShadowItem(
+                    at, entity_id, fields.get(self._event_key) if self._event_key else None,
+                    row, fields, context, version, p, decision.label, challenger,
+                )  # fmt: skip
+                if in_canary:  # canary pairs are always logged
+                    score, item.error = canary[i]
+                    item.challenger_score = score
+                    if score is not None:
+                        served_p, decided_by = score, "challenger"
+                        served = decide({**row, **fields, **context, "score": served_p})
+                        item.challenger_label, item.decided_by = served.label, "challenger"
+                        served_version = challenger.ref.version
+                        m.child(m.canary_decisions, self._model, served_version).value += 1
+                shadow.submit(item)
+            self._m_score.observe(served_p)
+            self._label_count(served.label).value += 1
             if context["degraded"]:
                 self._m_degraded.value += 1
             results.append(
                 {
-                    "probability": p,
-                    "label": decision.label,
-                    "fired_rules": list(decision.fired),
+                    "probability": served_p,
+                    "label": served.label,
+                    "fired_rules": list(served.fired),
                     "degraded": context["degraded"],
                     "missing_features": context["missing_features"],
                     "entity_known": context["entity_known"],
                     "features": row,
                     "decision_time": datetime.fromtimestamp(at, UTC).isoformat(),
+                    "model_version": served_version,
+                    "decided_by": decided_by,
                 }
             )
         return model, results
+
+    def _canary_scores(
+        self, challenger: LoadedModel, entity_ids: Sequence[int], inputs: list[dict[str, Any]]
+    ) -> dict[int, tuple[float | None, str | None]]:
+        """Row index → (challenger score, error) for the canary entities, scored in line; an
+        error leaves that row to the champion (the client never sees the challenger fail)."""
+        assert self.shadow is not None
+        rows = [i for i, e in enumerate(entity_ids) if self.shadow.is_canary(e)]
+        if not rows:
+            return {}
+        try:
+            scores = challenger.predict([inputs[i] for i in rows])
+        except Exception as exc:  # - ORT's own exception types
+            error = f"{type(exc).__name__}: {exc}"[:300]
+            return {i: (None, error) for i in rows}
+        return {i: (s, None) for i, s in zip(rows, scores, strict=True)}
 
     def status(self) -> dict[str, Any]:
         state = self.store_state

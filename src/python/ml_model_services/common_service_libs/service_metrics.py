@@ -174,6 +174,41 @@ class ServiceMetrics:
             "Model (re)load attempts by outcome.",
             ["service", "model", "outcome"],
         )
+        # Shadow / canary (issue 19; labels in mlops_common.contracts.metrics): updated only
+        # by the shadow worker thread (one writer per family) and by canary decisions on the
+        # event loop (its own family), so the plain numbers need no lock here either.
+        pair = ["service", "model", "champion_version", "challenger_version"]
+        self.shadow_predictions = Family(
+            "counter",
+            names.SHADOW_PREDICTIONS_TOTAL,
+            "Requests the challenger scored in shadow next to the champion.",
+            pair,
+        )
+        self.shadow_changes = Family(
+            "counter",
+            names.SHADOW_DECISION_CHANGES_TOTAL,
+            "Shadowed requests whose challenger label differs from the champion's.",
+            [*pair, "champion_label", "challenger_label"],
+        )
+        self.shadow_errors = Family(
+            "counter",
+            names.SHADOW_ERRORS_TOTAL,
+            "Shadowed requests the challenger failed to score (never seen by a client).",
+            pair,
+        )
+        self.shadow_score = Family(
+            "histogram",
+            names.SHADOW_SCORE,
+            "Positive-class probability of both models on the same shadowed requests.",
+            ["service", "model", "version", "role"],
+            SCORE_BUCKETS,
+        )
+        self.canary_decisions = Family(
+            "counter",
+            names.CANARY_DECISIONS_TOTAL,
+            "Responses whose decision the challenger made (canary entities).",
+            ["service", "model", "version"],
+        )
         self.model_info = Gauge(
             names.MODEL_INFO,
             "The model version being served (value 1).",
@@ -190,6 +225,11 @@ class ServiceMetrics:
             self.feature_latency,
             self.feature_fallbacks,
             self.reloads,
+            self.shadow_predictions,
+            self.shadow_changes,
+            self.shadow_errors,
+            self.shadow_score,
+            self.canary_decisions,
         ]
         self.registry.register(self)  # a Collector by protocol: collect() at scrape time
         self._in_flight = self.in_flight.child(service)
@@ -209,11 +249,19 @@ class ServiceMetrics:
         self.requests.child(self.service, route, method, str(status)).inc()
 
     def set_model(self, model: str, version: str, alias: str) -> None:
-        """Exactly one ``mlops_model_info`` series per model: the version being served."""
-        for sample_labels in list(self.model_info._metrics):
-            if sample_labels[0] == self.service and sample_labels[1] == model:
-                self.model_info.remove(*sample_labels)
+        """Exactly one ``mlops_model_info`` series per model and alias: the version served."""
+        self.clear_model(model, alias)
         self.model_info.labels(self.service, model, version, alias).set(1)
+
+    def clear_model(self, model: str, alias: str) -> None:
+        """No ``mlops_model_info`` series for this alias (a challenger that was unloaded)."""
+        for sample_labels in list(self.model_info._metrics):
+            if (sample_labels[0], sample_labels[1], sample_labels[3]) == (
+                self.service,
+                model,
+                alias,
+            ):
+                self.model_info.remove(*sample_labels)
 
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

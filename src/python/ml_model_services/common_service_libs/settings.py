@@ -54,6 +54,27 @@ class ServiceSettings(MlopsBaseSettings):
     )
     ort_threads: int = Field(default=1, ge=1, le=64)
 
+    # --- challenger: shadow scoring and canary decisions (shadow_scoring.py) ----------------
+    shadow_share: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of requests the challenger also scores off the hot path (0 = off).",
+    )
+    canary_share: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of entities (sticky per entity id) the challenger decides for.",
+    )
+    challenger_alias: str = Field(
+        default="challenger",
+        description="Registry alias of the challenger; served only while tagged shadow_state=shadow.",
+    )
+    shadow_queue_max: int = Field(
+        default=10_000, ge=1, description="Shadow pairs waiting for the worker; more are dropped."
+    )
+
     # --- online features -----------------------------------------------------------------
     online_store: Literal["auto", "redis", "sqlite"] = Field(
         default="auto", description="auto = redis for the servers profile, sqlite embedded."
@@ -102,6 +123,10 @@ class ServiceSettings(MlopsBaseSettings):
                 if line and not line.startswith("#"):
                     keys.append(line)
         return keys
+
+    @property
+    def challenger_enabled(self) -> bool:
+        return self.shadow_share > 0 or self.canary_share > 0
 
     @property
     def resolved_online_store(self) -> str:

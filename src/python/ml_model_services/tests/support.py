@@ -49,12 +49,19 @@ def pex_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_pex(pex: Path, args: list[str], *, cwd: Path, timeout: float = 600) -> str:
-    """Run a PEX to completion; its last stdout line (JSON) is returned."""
+def run_pex(
+    pex: Path,
+    args: list[str],
+    *,
+    cwd: Path,
+    timeout: float = 600,
+    env: dict[str, str] | None = None,
+) -> str:
+    """Run a PEX to completion (``env``: extra variables); its last stdout line (JSON)."""
     proc = subprocess.run(
         [sys.executable, str(pex.resolve()), *args],
         cwd=cwd,
-        env=pex_env(),
+        env=pex_env(env),
         capture_output=True,
         text=True,
         timeout=timeout,

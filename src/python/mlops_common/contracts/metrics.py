@@ -19,7 +19,8 @@ PREDICTION_LABELS_TOTAL = "mlops_prediction_labels_total"  # counter, extra labe
 PREDICTIONS_DEGRADED_TOTAL = "mlops_predictions_degraded_total"  # served with default features
 FEATURE_FETCH_DURATION_SECONDS = "mlops_feature_fetch_duration_seconds"  # histogram
 FEATURE_FETCH_FALLBACKS_TOTAL = "mlops_feature_fetch_fallbacks_total"  # extra label: reason
-MODEL_RELOADS_TOTAL = "mlops_model_reloads_total"  # extra label: outcome
+MODEL_RELOADS_TOTAL = "mlops_model_reloads_total"  # extra label: outcome (loaded, unchanged,
+# cache, failed, absent; challenger_<outcome> for the challenger slot)
 
 # Monitoring jobs (drift checks), labels: model, feature.
 FEATURE_DRIFT_PSI = "mlops_feature_drift_psi"

@@ -1,0 +1,137 @@
+"""The shadow worker's contract without a server: a failing challenger never raises and is
+logged as errors, a full queue drops samples not requests, a just-promoted challenger is no
+challenger, canary routing is sticky. The real service, Redis and MLflow are in
+``ml_model_services/tests/test_shadow_canary.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ml_model_services.common_service_libs.challenger import ChallengerSlot, shadow_only
+from ml_model_services.common_service_libs.model_ref import ModelRef
+from ml_model_services.common_service_libs.service_metrics import ServiceMetrics
+from ml_model_services.common_service_libs.shadow_scoring import (
+    ShadowItem,
+    ShadowScorer,
+    canary_bucket,
+)
+from mlops_common.contracts.features import FRAUD
+from mlops_common.label_engine import load_bundled_rules
+from mlops_common.shadow_log import ShadowLogWriter, read_shadow_log
+
+NAME = FRAUD.registered_model_name
+
+
+@dataclass
+class StubModel:
+    """What the worker uses of a LoadedModel: its ref and ``predict``."""
+
+    version: str
+    fail: bool = False
+
+    @property
+    def ref(self) -> ModelRef:
+        return ModelRef(NAME, self.version, "run", "challenger", "registry")
+
+    def predict(self, rows: list[dict[str, Any]]) -> list[float]:
+        if self.fail:
+            raise RuntimeError("challenger graph broke")
+        return [0.99 for _ in rows]
+
+
+@dataclass
+class StubHandler:
+    current: Any
+    last_error: str | None = None
+
+
+def _scorer(tmp_path: Path, challenger: StubModel, **kwargs: Any) -> ShadowScorer:
+    slot = ChallengerSlot(StubHandler(challenger))  # type: ignore[arg-type]
+    return ShadowScorer(
+        slot,
+        StubHandler(StubModel("1")),  # type: ignore[arg-type]
+        load_bundled_rules(FRAUD.use_case),
+        ServiceMetrics("test"),
+        ShadowLogWriter(tmp_path, NAME),
+        model=NAME,
+        share=1.0,
+        canary_share=0.0,
+        **kwargs,
+    )
+
+
+def _item(challenger: StubModel, i: int) -> ShadowItem:
+    row = {**FRAUD.defaults(), "amount": 20.0}
+    context = {"degraded": False, "missing_features": [], "missing_count": 0, "entity_known": True}
+    at = datetime(2026, 12, 2, 12, tzinfo=UTC).timestamp()
+    return ShadowItem(at, i, f"t-{i}", row, {}, context, "1", 0.01, "approve", challenger)  # type: ignore[arg-type]
+
+
+def _count(metrics: ServiceMetrics, family: str) -> int:
+    return sum(c.value for c in getattr(metrics, family).children.values())
+
+
+def test_pairs_are_scored_in_chunks_and_logged(tmp_path: Path) -> None:
+    challenger = StubModel("2")
+    scorer = _scorer(tmp_path, challenger, chunk=4)
+    for i in range(10):
+        scorer.submit(_item(challenger, i))
+    assert scorer.drain() == 10
+    records = list(read_shadow_log(tmp_path, NAME, date(2026, 12, 2), date(2026, 12, 2)))
+    assert [r.event_id for r in records] == [f"t-{i}" for i in range(10)]
+    assert {r.challenger_score for r in records} == {0.99}
+    changed = sum(r.champion_label != r.challenger_label for r in records)
+    assert changed == 10, "a 0.99 score must not be approved like the champion's 0.01"
+    assert _count(scorer.metrics, "shadow_predictions") == 10
+    assert _count(scorer.metrics, "shadow_changes") == changed
+    assert scorer.stats["logged"] == 10
+
+
+def test_a_failing_challenger_becomes_error_records_not_an_exception(tmp_path: Path) -> None:
+    challenger = StubModel("2", fail=True)
+    scorer = _scorer(tmp_path, challenger)
+    for i in range(3):
+        scorer.submit(_item(challenger, i))
+    assert scorer.drain() == 3
+    records = list(read_shadow_log(tmp_path, NAME, date(2026, 12, 2), date(2026, 12, 2)))
+    assert len(records) == 3
+    assert all(r.challenger_score is None and "graph broke" in str(r.error) for r in records)
+    assert _count(scorer.metrics, "shadow_errors") == 3
+    assert _count(scorer.metrics, "shadow_predictions") == 0
+
+
+def test_a_full_queue_drops_samples(tmp_path: Path) -> None:
+    challenger = StubModel("2")
+    scorer = _scorer(tmp_path, challenger, queue_max=5)
+    for i in range(8):
+        scorer.submit(_item(challenger, i))
+    assert scorer.stats["dropped"] == 3 and scorer.drain() == 5
+
+
+def test_the_champions_own_version_is_no_challenger(tmp_path: Path) -> None:
+    assert _scorer(tmp_path, StubModel("2")).challenger() is not None
+    assert _scorer(tmp_path, StubModel("1")).challenger() is None
+
+
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.5])
+def test_canary_is_sticky_and_close_to_its_share(tmp_path: Path, share: float) -> None:
+    scorer = _scorer(tmp_path, StubModel("2"))
+    scorer.__init__(  # type: ignore[misc]
+        scorer.slot, scorer.champion, scorer.rules, scorer.metrics, None,
+        model=NAME, share=0.0, canary_share=share,
+    )  # fmt: skip
+    ids = range(1, 20_001)
+    chosen = [i for i in ids if scorer.is_canary(i)]
+    assert chosen == [i for i in ids if canary_bucket(i) < share]
+    assert abs(len(chosen) / len(ids) - share) < 0.01
+
+
+def test_only_versions_in_shadow_may_be_challengers() -> None:
+    assert shadow_only({"shadow_state": "shadow"}) is None
+    assert "rejected" in str(shadow_only({"shadow_state": "rejected_offline"}))
+    assert shadow_only({}) is not None
