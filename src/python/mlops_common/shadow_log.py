@@ -21,11 +21,11 @@ change the evidence a promotion rests on.
 
 How training gets the log: the services write under ``MLOPS_SHADOW_ROOT`` on the serving
 host; ``promote-challenger`` reads ``MLOPS_SHADOW_ROOT`` on the training host. On one host
-(embedded profile, the lab) that is the same folder. Across hosts the folder must be shared or
-copied (rsync of ``<root>/<model>/`` before the daily ``promote_<model>_challenger`` DAG runs):
-day files are append-only and closed once the UTC day is over, so copying them is safe. A
-PostgreSQL table ``mlops_shadow.<model>`` with the same columns is the planned replacement
-for the copy on the servers profile; the record's :meth:`ShadowRecord.to_dict` is its row.
+(embedded profile) that is the same folder. Across hosts (the servers) the daily
+``promote_<model>_challenger`` DAG first copies the recent day files from the model API
+(``GET /admin/shadow-log?day=``, complete lines only; ``mlops_orchestration_pipelines/utils/
+shadow_log_pull.py``): day files are append-only and closed once the UTC day is over, so a
+copy is always a valid prefix and a longer copy replaces a shorter one.
 """
 
 from __future__ import annotations
@@ -147,17 +147,23 @@ class ShadowLogWriter:
 
     def append_many(self, records: Iterable[ShadowRecord]) -> int:
         """Append ``records`` (any order, any days); return how many were written."""
-        by_day: dict[str, list[str]] = {}
+        by_day: dict[str, list[bytes]] = {}
         for record in records:
-            line = json.dumps(asdict(record), separators=(",", ":"))
+            line = json.dumps(asdict(record), separators=(",", ":")).encode("utf-8")
             by_day.setdefault(record.day.isoformat(), []).append(line)
-        if not by_day:
-            return 0
+        return self.append_lines(by_day)
+
+    def append_lines(self, by_day: dict[str, list[bytes]]) -> int:
+        """Append already encoded records (one JSON object per line, no newline) per UTC day
+        ``YYYY-MM-DD``: the services' worker encodes them itself (faster than ``asdict``);
+        the reader validates every line into a :class:`ShadowRecord` either way."""
         written = 0
         with self._lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             for day, lines in by_day.items():
-                data = ("\n".join(lines) + "\n").encode("utf-8")
+                if not lines:
+                    continue
+                data = b"\n".join(lines) + b"\n"
                 fd = os.open(self.folder / f"{day}.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
                 try:
                     view = memoryview(data)

@@ -40,6 +40,7 @@ from ml_model_services.common_service_libs.online_features import make_reader
 from ml_model_services.common_service_libs.service_layer import ModelServiceLayer
 from ml_model_services.common_service_libs.service_metrics import ServiceMetrics
 from ml_model_services.common_service_libs.settings import ServiceSettings
+from ml_model_services.common_service_libs.shadow_routes import shadow_log_routes
 from ml_model_services.common_service_libs.shadow_scoring import ShadowScorer
 from mlops_common.shadow_log import ShadowLogWriter
 
@@ -143,7 +144,7 @@ def build_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             if shadow is not None:
-                await run_in_threadpool(shadow.stop)
+                await shadow.stop()
             await reader.close()
 
     score_path = f"{definition.prefix}/score"
@@ -246,6 +247,9 @@ def build_app(
     )
 
     app.include_router(decision_routes(decisions, secured))
+    app.include_router(
+        shadow_log_routes(settings.platform.resolved_shadow_root(), model_name, secured)
+    )
 
     @app.get(
         f"{definition.prefix}/model",

@@ -33,13 +33,14 @@ from ml_model_services.tests.support import (
     start_service,
 )
 from mlops_common.contracts.features import FRAUD
-from mlops_common.shadow_log import logged_days, read_shadow_log
+from mlops_common.shadow_log import day_file, logged_days, read_shadow_log
 
 MODULE = "ml_model_services.fraud_detection_api.main"
 SCORE, BATCH = "/v1/fraud/score", "/v1/fraud/score/batch"
 HEADERS = {"x-api-key": API_KEY}
 CANARY_SHARE = 0.3
 NAME = FRAUD.registered_model_name
+MONITORING_PEX = Path("src.python.ml_reporting_monitoring/monitoring-cli.pex")
 
 
 @pytest.fixture(scope="module")
@@ -135,11 +136,28 @@ def test_shadow_pairs_canary_routing_and_metrics(
         flips += record.champion_label != record.challenger_label
     assert flips > 0, "the inverted challenger must change some decisions"
 
+    # What the promotion DAG on another host copies: the day file as written, complete lines.
+    day = logged_days(root, NAME)[-1]
+    url = f"{proc.url}/admin/shadow-log"
+    copy = httpx.get(url, params={"day": day.isoformat()}, headers=HEADERS, timeout=10)
+    assert copy.headers["content-type"].startswith("application/x-ndjson")
+    assert copy.content == day_file(root, NAME, day).read_bytes()
+    none = httpx.get(url, params={"day": "2000-01-01"}, headers=HEADERS, timeout=10)
+    assert none.status_code == 404 and none.json()["error"]["code"] == "not_found"
+    assert httpx.get(url, params={"day": day.isoformat()}, timeout=10).status_code == 401
+
     text = httpx.get(f"{proc.url}/metrics", timeout=5).text
     pair = {"champion_version": "1", "challenger_version": challenger}
     assert metric_value(text, "mlops_shadow_predictions_total", **pair) == len(requests)
     assert metric_value(text, "mlops_shadow_decision_changes_total", **pair) == flips
     assert metric_value(text, "mlops_shadow_errors_total") == 0
+    errors = [
+        line
+        for line in text.splitlines()
+        if line.startswith("mlops_shadow_errors_total{")
+        and f'challenger_version="{challenger}"' in line
+    ]  # exported at 0 from the first pair on: rate() and the errors alert have a series
+    assert len(errors) == 1 and errors[0].endswith(" 0.0"), errors
     for version, role in (("1", "champion"), (challenger, "challenger")):
         count = metric_value(text, "mlops_shadow_score_count", version=version, role=role)
         assert count == len(requests)
@@ -230,6 +248,18 @@ def test_new_challenger_shadow_traffic_evidence_promotion(
     assert tags["promotion_shadow_verdict"] == "promote"
     assert tags["promotion_shadow_requests"] == str(len(requests))
     assert "shadow evidence" in tags["promotion_reason"]
+
+    # The retraining report shows why, from those tags (the monitoring CLI, as the DAG runs it).
+    report = run_pex(
+        MONITORING_PEX,
+        ["retraining-report", "--tracking-uri", mlflow_server.url, "--days", "1",
+         "--models", NAME, "--output-dir", str(work / "reports")],
+        cwd=work,
+        env={"MLOPS_HOME": str(work / "report_home")},
+    )  # fmt: skip
+    html = Path(json.loads(report)["report"]).read_text()
+    assert "Shadow evidence" in html and "promoted (vs v1)" in html
+    assert f"requests &gt;= {len(requests)}" in html or f"requests >= {len(requests)}" in html
 
     # The service follows: the new champion serves, the challenger slot is empty again.
     reload = httpx.post(f"{proc.url}/admin/reload", headers=HEADERS, timeout=30).json()

@@ -2,7 +2,9 @@
 
 The stack is the one a deployment runs: an MLflow server with a fraud model trained and
 registered by the trainer (serving-fixture PEX), online features written to Redis by Feast
-(online-golden PEX), the fraud-detection-api PEX with auth, rules and metrics. Traffic covers
+(online-golden PEX), the fraud-detection-api PEX with auth, rules and metrics, and a challenger
+(version 1's graph with inverted probabilities, tagged shadow_state=shadow) shadowing every
+request and deciding for a canary share of card holders (issue 19). Traffic covers
 what the panels and alerts look at: scored requests, unknown users (degraded, feature
 fallbacks), bad requests (4xx) and a failed model reload (MLflow stopped). The drift job is a
 real drift computation served as a scrape target, as the drift check's textfile would be.
@@ -28,7 +30,6 @@ from prometheus_client import start_http_server
 
 from ml_reporting_monitoring.promql_check import check_against_targets
 from ml_reporting_monitoring.testing.synthetic_metrics_exporter import drift_gauges
-from mlops_common.contracts import metrics as m
 from mlops_common.http_wait import wait_until_ready
 from mlops_common.ports import free_port
 
@@ -101,6 +102,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         )  # fmt: skip
         stack.run([str(FIXTURE.resolve()), "register", "fraud", "--tracking-uri", mlflow_url,
                    "--home", str(work / "train")])  # fmt: skip
+        stack.run([str(FIXTURE.resolve()), "register-inverted", "fraud", "--tracking-uri",
+                   mlflow_url, "--from-version", "1", "--tag", "shadow_state=shadow"])  # fmt: skip
         stack.run([str(GOLDEN.resolve()), "--home", str(work / "features"), "--project", project,
                    "--out", str(work / "golden.json"), "--redis-url", REDIS_URL])  # fmt: skip
         api = f"127.0.0.1:{api_port}"
@@ -115,6 +118,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                 "MLOPS_REDIS_URL": REDIS_URL,
                 "MLOPS_SERVICE_FEAST_PROJECT": project,
                 "MLOPS_SERVICE_API_KEY": API_KEY,
+                "MLOPS_SERVICE_SHADOW_SHARE": "1",
+                "MLOPS_SERVICE_CANARY_SHARE": "0.2",
             },
         )
         yield {"api": api, "stop_registry": lambda: stack.stop("mlflow")}
@@ -178,17 +183,4 @@ def test_every_dashboard_and_alert_query_returns_series_from_the_real_service(
         sender.join(timeout=30)
     assert counts.get("200", 0) > 50 and counts.get("422", 0) > 5, counts
     assert "500" not in counts, counts
-    # Issue 19: the services do not emit the shadow/canary metrics yet (the synthetic exporter
-    # does: test_live_prometheus checks those queries). Only queries on them may be empty
-    # here, and they must be: when the services emit them, drop this exemption.
-    pending = {k for k, v in problems.items() if "returned no series" in v and _on_shadow(v)}
-    assert pending, "the services now emit the shadow metrics: remove the issue-19 exemption"
-    rest = {k: v for k, v in problems.items() if k not in pending}
-    assert rest == {}, "\n".join(f"{k}: {v}" for k, v in rest.items())
-
-
-def _on_shadow(expr: str) -> bool:
-    names = (m.SHADOW_PREDICTIONS_TOTAL, m.SHADOW_DECISION_CHANGES_TOTAL, m.SHADOW_ERRORS_TOTAL,
-             m.SHADOW_SCORE, m.CANARY_DECISIONS_TOTAL)  # fmt: skip
-    # a query on shadow metrics only (an "or" with a service metric would still have series)
-    return any(name in expr for name in names)
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items())

@@ -58,6 +58,16 @@ class PipelineVariables(MlopsBaseSettings):
         " ml_model_development batch benchmark).",
     )
 
+    shadow_log_pull_days: int = Field(
+        0,
+        ge=0,
+        le=90,
+        description="promote_<model>_challenger first copies this many UTC days (today back) of"
+        " the shadow log from the model API (GET /admin/shadow-log) into MLOPS_SHADOW_ROOT: the"
+        " servers, where the API writes it on another host. 0: read the local folder as is"
+        " (one host: the API writes the folder training reads).",
+    )
+
 
 def _airflow_overrides() -> dict[str, Any]:
     try:

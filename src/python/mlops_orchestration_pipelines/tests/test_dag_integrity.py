@@ -32,7 +32,8 @@ EXPECTED = {
     },
     **{
         f"promote_{name}_challenger": {
-            "promote_challenger": set(),
+            "copy_shadow_log": set(),
+            "promote_challenger": {"copy_shadow_log"},
             "reload_service": {"promote_challenger"},
             "notify": {"promote_challenger", "reload_service"},
         }

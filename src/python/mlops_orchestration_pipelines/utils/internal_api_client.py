@@ -62,3 +62,20 @@ class InternalApiClient:
     def reload_model(self) -> dict[str, object]:
         """Ask the service to load the registry's current champion."""
         return self.request("POST", "/admin/reload")
+
+    def shadow_log_day(self, day: str) -> bytes | None:
+        """One UTC day (``YYYY-MM-DD``) of the service's shadow log, ``None`` if it has none."""
+        url = f"{self.base_url}/admin/shadow-log"
+        try:
+            response = httpx.get(
+                url, params={"day": day}, headers=self._headers(), timeout=self.timeout_s
+            )
+        except httpx.HTTPError as exc:
+            raise InternalApiError(f"GET {url} failed: {exc}; is the service running?") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise InternalApiError(
+                f"GET {url}?day={day} answered {response.status_code}: {response.text[:300]}"
+            )
+        return response.content
