@@ -303,14 +303,21 @@ def main(argv: list[str] | None = None) -> int:
         medians = {
             key: median_result([one[key] for one in rounds]) for key in serving_goals.TARGETS
         }
+        # Did the challenger really shadow every request? (queued = scored, nothing dropped)
+        shadowed = next(t for t in targets if t.key == "fraud_api_shadow")
+        base = shadowed.url.rsplit("/v1/", 1)[0]
+        info = httpx.get(f"{base}/v1/fraud/model", headers=shadowed.headers, timeout=10).json()
+        shadow_stats = info["shadow"]
         print()
         print(serving_goals.render(medians, rounds, args.duration))
+        print(f"shadow worker of fraud_api_shadow (all rounds and warm-ups): {shadow_stats}")
         load = os.getloadavg()
         print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs")
         if args.json:
             figures = serving_goals.figures(medians, rounds)
             figures |= {"duration_s": args.duration, "connections": args.connections}
             figures["load_average"] = list(load)
+            figures["shadow_stats"] = shadow_stats
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(figures, indent=2) + "\n")
             print(f"[bench] figures written to {args.json}", flush=True)

@@ -158,7 +158,8 @@ class ShadowScorer:
                     await asyncio.sleep(0)  # requests waiting run between chunks
             except Exception:  # - the worker must outlive any one bad batch
                 log.exception("shadow worker: batch failed; continuing")
-            self._write(lines)
+            finally:  # also when cancelled at shutdown: pairs already scored are kept
+                self._write(lines)
 
     def drain(self) -> int:
         """Score and log everything queued now; returns how many pairs were handled."""
