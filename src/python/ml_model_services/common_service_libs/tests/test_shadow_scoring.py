@@ -33,6 +33,7 @@ class StubModel:
 
     version: str
     fail: bool = False
+    score: float = 0.99
 
     @property
     def ref(self) -> ModelRef:
@@ -41,7 +42,7 @@ class StubModel:
     def predict(self, rows: list[dict[str, Any]]) -> list[float]:
         if self.fail:
             raise RuntimeError("challenger graph broke")
-        return [0.99 for _ in rows]
+        return [self.score for _ in rows]
 
 
 @dataclass
@@ -135,3 +136,35 @@ def test_only_versions_in_shadow_may_be_challengers() -> None:
     assert shadow_only({"shadow_state": "shadow"}) is None
     assert "rejected" in str(shadow_only({"shadow_state": "rejected_offline"}))
     assert shadow_only({}) is not None
+
+
+def test_a_failing_canary_challenger_leaves_the_decision_to_the_champion(tmp_path: Path) -> None:
+    """Canary entities get the challenger's decision; when it raises, the champion's (and the
+    pair is logged with the error), and the client sees a normal answer either way."""
+    import asyncio
+
+    from ml_model_services.common_service_libs.service_layer import ModelServiceLayer
+
+    rules = load_bundled_rules(FRAUD.use_case)
+    metrics = ServiceMetrics("test")
+    champion = StubModel("1", score=0.5)
+    today = datetime.now(UTC).date()
+    for fail, expected in ((False, "challenger"), (True, "champion")):
+        challenger = StubModel("2", fail=fail)
+        scorer = _scorer(tmp_path / str(fail), challenger)
+        scorer.__init__(  # type: ignore[misc]
+            scorer.slot, StubHandler(champion), rules, metrics,
+            ShadowLogWriter(tmp_path / str(fail), NAME), model=NAME, share=0.0, canary_share=1.0,
+        )  # fmt: skip
+        layer = ModelServiceLayer(
+            FRAUD, StubHandler(champion), None, rules, metrics, shadow=scorer  # type: ignore[arg-type]
+        )
+        request = {"user_id": 7, "amount": 20.0, "merchant_category": "grocery", "country": "DE",
+                   "hour_of_day": 12, "transaction_id": "t-7"}  # fmt: skip
+        _, (result,) = asyncio.run(layer.score([7], [request]))
+        assert result["decided_by"] == expected
+        assert result["model_version"] == ("2" if expected == "challenger" else "1")
+        assert result["probability"] == (0.99 if expected == "challenger" else 0.5)
+        assert scorer.drain() == 1  # canary pairs are always logged
+        (record,) = read_shadow_log(tmp_path / str(fail), NAME, today, today)
+        assert record.decided_by == expected and (record.error is not None) == fail
