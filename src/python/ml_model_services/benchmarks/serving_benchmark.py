@@ -174,25 +174,21 @@ def _start_targets(
         "MLOPS_SERVICE_FEAST_PROJECT": project,
         "MLOPS_SERVICE_API_KEY": API_KEY,
     }
-    api_proc = procs.start(
-        "fraud-api",
-        [py, str(dist / FRAUD_API), "--host", "127.0.0.1", "--port", str(api_port)],
-        api_env,
-    )
-    api = f"http://127.0.0.1:{api_port}"
-    wait_until_ready(f"{api}/health/ready", api_proc, work / "fraud-api.log")
-    shadow_port = _port()
+
+    def start_api(name: str, port: int, env: dict[str, str]) -> tuple[str, subprocess.Popen]:
+        proc = procs.start(
+            name, [py, str(dist / FRAUD_API), "--host", "127.0.0.1", "--port", str(port)], env
+        )
+        url = f"http://127.0.0.1:{port}"
+        wait_until_ready(f"{url}/health/ready", proc, work / f"{name}.log")
+        return url, proc
+
+    api, api_proc = start_api("fraud-api", api_port, api_env)
     shadow_env = api_env | {
         "MLOPS_HOME": str(work / "api_shadow_home"),
         "MLOPS_SERVICE_SHADOW_SHARE": "1",
     }
-    shadow_proc = procs.start(
-        "fraud-api-shadow",
-        [py, str(dist / FRAUD_API), "--host", "127.0.0.1", "--port", str(shadow_port)],
-        shadow_env,
-    )
-    shadow = f"http://127.0.0.1:{shadow_port}"
-    wait_until_ready(f"{shadow}/health/ready", shadow_proc, work / "fraud-api-shadow.log")
+    shadow, shadow_proc = start_api("fraud-api-shadow", _port(), shadow_env)
     headers = {"x-api-key": API_KEY}
     sample = httpx.post(f"{api}/v1/fraud/score", json=REQUEST, headers=headers).json()
     model_file = next(

@@ -72,13 +72,20 @@ def loaded_version(model: LoadedModel | None) -> str | None:
     return None if model is None else model.ref.version
 
 
-def challenger_slot(
-    settings: ServiceSettings, contract: ModelContract, model_name: str, metrics: ServiceMetrics
-) -> ChallengerSlot:
-    """The slot of ``settings.challenger_alias``, reporting to the service's metrics
-    (``mlops_model_info{alias="challenger"}``, reload outcomes prefixed ``challenger_``)."""
-    alias = settings.challenger_alias
-    handler = ModelHandler(
+def handler_from_settings(
+    settings: ServiceSettings,
+    contract: ModelContract,
+    model_name: str,
+    alias: str,
+    metrics: ServiceMetrics,
+    *,
+    outcome_prefix: str = "",
+    eligible: Callable[[dict[str, str]], str | None] | None = None,
+) -> ModelHandler:
+    """A :class:`ModelHandler` of ``alias`` wired to the service's settings and metrics
+    (``mlops_model_info{alias}``, reload outcomes ``<outcome_prefix><outcome>``): the champion's
+    and the challenger's are built alike."""
+    return ModelHandler(
         contract,
         name=model_name,
         alias=alias,
@@ -88,7 +95,18 @@ def challenger_slot(
         timeout_s=settings.registry_timeout_s,
         threads=settings.ort_threads,
         on_change=lambda m: metrics.set_model(m.ref.name, m.ref.version, m.ref.alias),
-        on_outcome=lambda o: metrics.child(metrics.reloads, model_name, f"challenger_{o}").inc(),
-        eligible=shadow_only,
+        on_outcome=lambda o: metrics.child(metrics.reloads, model_name, outcome_prefix + o).inc(),
+        eligible=eligible,
     )
+
+
+def challenger_slot(
+    settings: ServiceSettings, contract: ModelContract, model_name: str, metrics: ServiceMetrics
+) -> ChallengerSlot:
+    """The slot of ``settings.challenger_alias`` (reload outcomes prefixed ``challenger_``)."""
+    alias = settings.challenger_alias
+    handler = handler_from_settings(
+        settings, contract, model_name, alias, metrics,
+        outcome_prefix="challenger_", eligible=shadow_only,
+    )  # fmt: skip
     return ChallengerSlot(handler, on_unload=lambda: metrics.clear_model(model_name, alias))

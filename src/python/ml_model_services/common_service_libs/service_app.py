@@ -24,7 +24,10 @@ from pydantic import BaseModel
 from ml_model_services.common_service_libs.access_log import AccessLog
 from ml_model_services.common_service_libs.app_factory import create_service_app
 from ml_model_services.common_service_libs.auth import ApiKeyAuth
-from ml_model_services.common_service_libs.challenger import challenger_slot
+from ml_model_services.common_service_libs.challenger import (
+    challenger_slot,
+    handler_from_settings,
+)
 from ml_model_services.common_service_libs.decision_sample import DecisionSample, decision_routes
 from ml_model_services.common_service_libs.definition import ServiceDefinition, load_rule_set
 from ml_model_services.common_service_libs.error_handlers import ServiceError
@@ -65,18 +68,7 @@ def build_app(
     model_name = settings.registered_model_name or contract.registered_model_name
     auth = ApiKeyAuth(settings.accepted_api_keys(), disabled=settings.auth_disabled)
     rules = load_rule_set(settings, contract.use_case)
-    handler = ModelHandler(
-        contract,
-        name=model_name,
-        alias=settings.model_alias,
-        tracking_uri=settings.platform.mlflow_tracking_uri,
-        cache_dir=settings.resolved_cache_dir,
-        published_dir=settings.published_models_dir,
-        timeout_s=settings.registry_timeout_s,
-        threads=settings.ort_threads,
-        on_change=lambda m: metrics.set_model(m.ref.name, m.ref.version, m.ref.alias),
-        on_outcome=lambda outcome: metrics.child(metrics.reloads, model_name, outcome).inc(),
-    )
+    handler = handler_from_settings(settings, contract, model_name, settings.model_alias, metrics)
     shadow = _shadow_scorer(settings, definition, handler, rules, metrics, model_name)
     decisions = DecisionSample(settings.decision_sample_size)
     store = settings.resolved_online_store
