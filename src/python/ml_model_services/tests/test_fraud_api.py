@@ -642,6 +642,7 @@ def test_reload_under_load_loses_no_request(
             "model_version": "2",
             "previous_version": "1",
             "source": "registry",
+            "challenger": None,  # shadow and canary are off here
         }
         assert len(results) > 50
         assert all(status == 200 for status, _ in results), {s for s, _ in results}
