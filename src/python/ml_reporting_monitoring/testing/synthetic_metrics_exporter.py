@@ -117,8 +117,8 @@ def serve(port: int, service: str, model: str, rate_per_s: float) -> None:
     metric = _metrics()
     drift_gauges(REGISTRY)
     metric["info"].labels(service, model, "3", "champion").set(1)
-    metric["reloads"].labels(service, model, "success").inc()
-    metric["reloads"].labels(service, model, "failure").inc()
+    metric["reloads"].labels(service, model, "unchanged").inc()
+    metric["reloads"].labels(service, model, "failed").inc()
     # Counters that must have a series before the first random event reaches them.
     metric["changes"].labels(service, model, "3", "4", "0", "1").inc()
     metric["shadow_errors"].labels(service, model, "3", "4").inc()
