@@ -251,6 +251,17 @@ def test_pipelines_run_under_airflows_scheduler(deployed: LabDeployment) -> None
     ready = wait_until_serving(lab, FRAUD, champion, timeout_s=60)
     assert ready["detail"]["model_source"] == "registry"
 
+    # Shadow promotion on server 2: its first task asks the API on server 3 for the shadow log
+    # (GET /admin/shadow-log over the Airflow connection, shadow_log_pull_days from the airflow
+    # role); no challenger is in shadow yet, so there is nothing to copy and nothing to promote.
+    shadow_dag = f"promote_{FRAUD_MODEL}_challenger"
+    run_id, states = client.run_scheduled(shadow_dag, log=log)
+    copied = client.xcom(shadow_dag, run_id, "copy_shadow_log")
+    assert "copied nothing new" in str(copied), copied
+    shadow = client.xcom(shadow_dag, run_id, "promote_challenger")
+    assert shadow["verdict"] == "none" and shadow["promoted"] is False, shadow
+    assert champion_version(lab, FRAUD_MODEL) == champion
+
     # The drift check is scheduled on the predictions asset: once unpaused, the batch run's
     # publish (an asset event naming its day) starts it, and it checks that day.
     drift_dag = "check_fraud_model_drift"
