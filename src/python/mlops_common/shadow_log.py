@@ -40,6 +40,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 SCHEMA_VERSION = 1
+# The registry version tag that says where a challenger stands: training writes it
+# (common_ml_utils.shadow_promotion), the services serve a challenger only while it is IN_SHADOW.
+SHADOW_STATE_TAG = "shadow_state"  # shadow | promoted | rejected_offline (or set by a person)
+IN_SHADOW = "shadow"
 ROLES = ("champion", "challenger")
 DecidedBy = Literal["champion", "challenger"]
 Key = str | int

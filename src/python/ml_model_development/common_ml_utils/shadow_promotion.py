@@ -44,9 +44,8 @@ from ml_model_development.common_ml_utils.shadow_evidence import (
     compute_evidence,
     judge,
 )
-from mlops_common.shadow_log import read_shadow_log
+from mlops_common.shadow_log import IN_SHADOW, SHADOW_STATE_TAG, read_shadow_log
 
-SHADOW_STATE_TAG = "shadow_state"  # shadow | promoted | rejected_offline
 SHADOW_STARTED_TAG = "shadow_started_at"
 TAG_PREFIX = "promotion_shadow_"
 
@@ -88,7 +87,7 @@ def enter_shadow(trainer: BaseModelTrainer, version: str, run_id: str) -> str:
         version,
         run_id,
         {
-            SHADOW_STATE_TAG: "shadow",
+            SHADOW_STATE_TAG: IN_SHADOW,
             SHADOW_STARTED_TAG: datetime.now(UTC).isoformat(),
             "promotion_policy": "shadow",
         },
@@ -154,7 +153,7 @@ def promote_challenger(trainer: BaseModelTrainer, today: date | None = None) -> 
     if str(challenger.version) == str(champion.version):
         decision.reason = f"challenger v{challenger.version} is already champion"
         return decision
-    if challenger.tags.get(SHADOW_STATE_TAG) != "shadow":
+    if challenger.tags.get(SHADOW_STATE_TAG) != IN_SHADOW:
         decision.reason = (
             f"challenger v{challenger.version} is not in shadow (tag {SHADOW_STATE_TAG}="
             f"{challenger.tags.get(SHADOW_STATE_TAG)!r}); train with"

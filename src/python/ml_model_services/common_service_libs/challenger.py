@@ -18,14 +18,13 @@ from ml_model_services.common_service_libs.onnx_session import LoadedModel
 from ml_model_services.common_service_libs.service_metrics import ServiceMetrics
 from ml_model_services.common_service_libs.settings import ServiceSettings
 from mlops_common.contracts.features import ModelContract
-
-SHADOW_STATE_TAG = "shadow_state"  # the tag training sets (common_ml_utils.shadow_promotion)
+from mlops_common.shadow_log import IN_SHADOW, SHADOW_STATE_TAG
 
 
 def shadow_only(tags: dict[str, str]) -> str | None:
     """A challenger version is served only while training says it is in shadow."""
     state = tags.get(SHADOW_STATE_TAG)
-    return None if state == "shadow" else f"tag {SHADOW_STATE_TAG}={state!r}, not 'shadow'"
+    return None if state == IN_SHADOW else f"tag {SHADOW_STATE_TAG}={state!r}, not {IN_SHADOW!r}"
 
 
 class ChallengerSlot:

@@ -51,18 +51,22 @@ class StubHandler:
     last_error: str | None = None
 
 
-def _scorer(tmp_path: Path, challenger: StubModel, **kwargs: Any) -> ShadowScorer:
+def _scorer(
+    tmp_path: Path,
+    challenger: StubModel,
+    champion: StubModel | None = None,
+    metrics: ServiceMetrics | None = None,
+    **kwargs: Any,
+) -> ShadowScorer:
     slot = ChallengerSlot(StubHandler(challenger))  # type: ignore[arg-type]
     return ShadowScorer(
         slot,
-        StubHandler(StubModel("1")),  # type: ignore[arg-type]
+        StubHandler(champion or StubModel("1")),  # type: ignore[arg-type]
         load_bundled_rules(FRAUD.use_case),
-        ServiceMetrics("test"),
+        metrics or ServiceMetrics("test"),
         ShadowLogWriter(tmp_path, NAME),
         model=NAME,
-        share=1.0,
-        canary_share=0.0,
-        **kwargs,
+        **{"share": 1.0, "canary_share": 0.0, **kwargs},
     )
 
 
@@ -121,11 +125,7 @@ def test_the_champions_own_version_is_no_challenger(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("share", [0.0, 0.1, 0.5])
 def test_canary_is_sticky_and_close_to_its_share(tmp_path: Path, share: float) -> None:
-    scorer = _scorer(tmp_path, StubModel("2"))
-    scorer.__init__(  # type: ignore[misc]
-        scorer.slot, scorer.champion, scorer.rules, scorer.metrics, None,
-        model=NAME, share=0.0, canary_share=share,
-    )  # fmt: skip
+    scorer = _scorer(tmp_path, StubModel("2"), share=0.0, canary_share=share)
     ids = range(1, 20_001)
     chosen = [i for i in ids if scorer.is_canary(i)]
     assert chosen == [i for i in ids if canary_bucket(i) < share]
@@ -151,11 +151,9 @@ def test_a_failing_canary_challenger_leaves_the_decision_to_the_champion(tmp_pat
     today = datetime.now(UTC).date()
     for fail, expected in ((False, "challenger"), (True, "champion")):
         challenger = StubModel("2", fail=fail)
-        scorer = _scorer(tmp_path / str(fail), challenger)
-        scorer.__init__(  # type: ignore[misc]
-            scorer.slot, StubHandler(champion), rules, metrics,
-            ShadowLogWriter(tmp_path / str(fail), NAME), model=NAME, share=0.0, canary_share=1.0,
-        )  # fmt: skip
+        scorer = _scorer(
+            tmp_path / str(fail), challenger, champion, metrics, share=0.0, canary_share=1.0
+        )
         layer = ModelServiceLayer(
             FRAUD, StubHandler(champion), None, rules, metrics, shadow=scorer  # type: ignore[arg-type]
         )
