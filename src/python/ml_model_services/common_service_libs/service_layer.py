@@ -179,7 +179,11 @@ class ModelServiceLayer:
         probabilities = model.predict(inputs)
         shadow = self.shadow
         challenger = shadow.challenger() if shadow is not None else None
-        canary = self._canary_scores(challenger, entity_ids, inputs) if challenger else {}
+        canary = (
+            self._canary_scores(challenger, entity_ids, inputs)
+            if challenger is not None and shadow is not None and shadow.canary_share > 0
+            else {}
+        )
         results = []
         decide, decisions = self.rules.decide, self.decisions
         version = model.ref.version
@@ -188,20 +192,22 @@ class ModelServiceLayer:
         ):
             if decisions is not None:
                 decisions.record(entity_id, at, row)
-            decision = served = decide({**row, **fields, **context, "score": p})
+            facts = {**row, **fields, **context, "score": p}  # what the rules read
+            decision = served = decide(facts)
             served_p, served_version, decided_by = p, version, "champion"
             in_canary = i in canary
             if shadow is not None and challenger is not None and (in_canary or shadow.sampled()):
                 item = ShadowItem(
                     at, entity_id, fields.get(self._event_key) if self._event_key else None,
-                    row, fields, context, version, p, decision.label, challenger,
+                    row, facts, version, p, decision.label, challenger,
                 )  # fmt: skip
                 if in_canary:  # canary pairs are always logged
                     score, item.error = canary[i]
                     item.challenger_score = score
                     if score is not None:
                         served_p, decided_by = score, "challenger"
-                        served = decide({**row, **fields, **context, "score": served_p})
+                        facts["score"] = served_p  # the champion's decision is already made
+                        served = decide(facts)
                         item.challenger_label, item.decided_by = served.label, "challenger"
                         served_version = challenger.ref.version
                         m.child(m.canary_decisions, self._model, served_version).value += 1

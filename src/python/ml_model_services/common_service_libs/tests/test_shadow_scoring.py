@@ -5,6 +5,7 @@ challenger, canary routing is sticky. The real service, Redis and MLflow are in
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -74,7 +75,8 @@ def _item(challenger: StubModel, i: int) -> ShadowItem:
     row = {**FRAUD.defaults(), "amount": 20.0}
     context = {"degraded": False, "missing_features": [], "missing_count": 0, "entity_known": True}
     at = datetime(2026, 12, 2, 12, tzinfo=UTC).timestamp()
-    return ShadowItem(at, i, f"t-{i}", row, {}, context, "1", 0.01, "approve", challenger)  # type: ignore[arg-type]
+    facts = {**row, **context, "score": 0.01}
+    return ShadowItem(at, i, f"t-{i}", row, facts, "1", 0.01, "approve", challenger)  # type: ignore[arg-type]
 
 
 def _count(metrics: ServiceMetrics, family: str) -> int:
@@ -95,6 +97,29 @@ def test_pairs_are_scored_in_chunks_and_logged(tmp_path: Path) -> None:
     assert _count(scorer.metrics, "shadow_predictions") == 10
     assert _count(scorer.metrics, "shadow_changes") == changed
     assert scorer.stats["logged"] == 10
+
+
+def test_the_running_worker_scores_full_chunks_at_once_and_the_rest_on_its_tick(
+    tmp_path: Path,
+) -> None:
+    challenger = StubModel("2")
+    scorer = _scorer(tmp_path, challenger, chunk=4, interval_s=0.2)
+
+    async def scenario() -> tuple[int, int, int, int]:
+        scorer.start()
+        for i in range(9):
+            scorer.submit(_item(challenger, i))
+        await asyncio.sleep(0.01)  # a few loop turns, well before the first tick
+        full_chunks, logged_early = scorer.stats["scored"], scorer.stats["logged"]
+        await asyncio.sleep(0.3)  # one tick: the leftover pair, then one write
+        after_tick, logged = scorer.stats["scored"], scorer.stats["logged"]
+        await scorer.stop()
+        return full_chunks, logged_early, after_tick, logged
+
+    full_chunks, logged_early, after_tick, logged = asyncio.run(scenario())
+    assert (full_chunks, logged_early) == (8, 0), "two full chunks at once, written on the tick"
+    assert (after_tick, logged) == (9, 9)
+    assert len(list(read_shadow_log(tmp_path, NAME, date(2026, 12, 2), date(2026, 12, 2)))) == 9
 
 
 def test_a_failing_challenger_becomes_error_records_not_an_exception(tmp_path: Path) -> None:
