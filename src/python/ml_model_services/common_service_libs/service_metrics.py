@@ -175,8 +175,8 @@ class ServiceMetrics:
             ["service", "model", "outcome"],
         )
         # Shadow / canary (issue 19; labels in mlops_common.contracts.metrics): updated only
-        # by the shadow worker thread (one writer per family) and by canary decisions on the
-        # event loop (its own family), so the plain numbers need no lock here either.
+        # on the event loop, by the shadow worker's callbacks and by canary decisions (its
+        # own family), so the plain numbers need no lock here either.
         pair = ["service", "model", "champion_version", "challenger_version"]
         self.shadow_predictions = Family(
             "counter",
