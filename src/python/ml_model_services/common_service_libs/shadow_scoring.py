@@ -12,7 +12,7 @@ queue. As soon as ``chunk`` pairs are queued, a callback on the same event loop 
 with the challenger on the *same* feature vectors (one ORT call), runs the same Label Engine
 rules and counts the ``mlops_shadow_*`` metrics; a task that wakes every ``interval_s`` scores
 what is left and appends the encoded pairs to the shadow log (:mod:`mlops_common.shadow_log`)
-in one write. The response never waits for the challenger, and between two chunks (~0.2 ms)
+in one write. The response never waits for the challenger, and between two chunks (~1 ms)
 waiting requests run. None of the challenger's errors reaches a client: a failing challenger
 becomes ``error`` records and ``mlops_shadow_errors_total``. A full queue drops samples
 (counted in ``stats``), never requests.
@@ -39,6 +39,7 @@ import contextlib
 import itertools
 import logging
 import random
+import time
 import uuid
 import zlib
 from collections import deque
@@ -99,7 +100,7 @@ class ShadowScorer:
         share: float,
         canary_share: float,
         queue_max: int = 10_000,
-        chunk: int = 16,
+        chunk: int = 64,  # 16.1 us CPU a pair under load, 20.5 with 16 (worker_cpu, 12-03)
         interval_s: float = 0.05,
     ) -> None:
         self.slot, self.champion, self.rules, self.metrics = slot, champion, rules, metrics
@@ -109,6 +110,7 @@ class ShadowScorer:
         self._queue: deque[ShadowItem] = deque()
         self.queue_max, self.chunk, self.interval_s = queue_max, chunk, interval_s
         self.stats = {"queued": 0, "dropped": 0, "scored": 0, "errors": 0, "logged": 0}
+        self.cpu_s = 0.0  # the worker's own CPU (scoring, rules, metrics, encoding; no writes)
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._chunk_due = False  # a chunk is scheduled with call_soon
@@ -198,6 +200,13 @@ class ShadowScorer:
         return [queue.popleft() for _ in range(min(self.chunk, len(queue)))]
 
     def _handle(self, batch: list[ShadowItem]) -> None:
+        started = time.thread_time()
+        try:
+            self._score(batch)
+        finally:
+            self.cpu_s += time.thread_time() - started
+
+    def _score(self, batch: list[ShadowItem]) -> None:
         pending = [i for i in batch if i.challenger_score is None and i.error is None]
         by_model: dict[int, list[ShadowItem]] = {}
         for item in pending:
@@ -293,6 +302,7 @@ class ShadowScorer:
 
     def status(self) -> dict[str, Any]:
         model = self.slot.current
+        handled = self.stats["scored"] + self.stats["errors"]
         return {
             "challenger_version": loaded_version(model),
             "active": self.challenger() is not None,
@@ -301,4 +311,5 @@ class ShadowScorer:
             "last_error": self.slot.handler.last_error,
             **self.stats,
             "backlog": len(self._queue),
+            "worker_cpu_us_per_pair": round(self.cpu_s / handled * 1e6, 1) if handled else None,
         }

@@ -97,6 +97,8 @@ def test_pairs_are_scored_in_chunks_and_logged(tmp_path: Path) -> None:
     assert _count(scorer.metrics, "shadow_predictions") == 10
     assert _count(scorer.metrics, "shadow_changes") == changed
     assert scorer.stats["logged"] == 10
+    status = scorer.status()
+    assert status["backlog"] == 0 and status["worker_cpu_us_per_pair"] > 0
 
 
 def test_the_running_worker_scores_full_chunks_at_once_and_the_rest_on_its_tick(
