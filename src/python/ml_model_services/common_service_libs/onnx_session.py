@@ -120,6 +120,22 @@ class LoadedModel:
         (proba,) = self.session.run(self._outputs, self._feeds(rows))
         return [float(p) for p in proba[:, POSITIVE_CLASS_COLUMN]]
 
+    def predict_keeping_rows(self, rows: list[dict[str, Any]]) -> tuple[list[float], Any]:
+        """:meth:`predict`, plus the encoded ``[N, width]`` float rows (``None`` for a legacy
+        graph) for a second model with the same encoder to score without encoding again: the
+        shadow challenger (encoding is ~1.5 of its ~14 us a pair)."""
+        if self.encoder is None:
+            return self.predict(rows), None
+        encode = self.encoder.encode
+        matrix = np.array([encode(r) for r in rows], dtype=np.float32)
+        (proba,) = self.session.run(self._outputs, {FEATURES_INPUT: matrix})
+        return [float(p) for p in proba[:, POSITIVE_CLASS_COLUMN]], matrix
+
+    def predict_encoded(self, matrix: np.ndarray) -> list[float]:
+        """Positive-class probability per row of an already encoded ``[N, width]`` matrix."""
+        (proba,) = self.session.run(self._outputs, {FEATURES_INPUT: matrix})
+        return [float(p) for p in proba[:, POSITIVE_CLASS_COLUMN]]
+
     def info(self) -> dict[str, Any]:
         return {
             "name": self.ref.name,

@@ -176,9 +176,13 @@ class ModelServiceLayer:
                     "entity_not_found" if context["entity_known"] is False else "missing_feature"
                 )
                 m.child(m.feature_fallbacks, self._model, reason).inc()
-        probabilities = model.predict(inputs)
         shadow = self.shadow
         challenger = shadow.challenger() if shadow is not None else None
+        encoded = None  # the champion's encoded rows, which the challenger reuses
+        if challenger is None:
+            probabilities = model.predict(inputs)
+        else:
+            probabilities, encoded = model.predict_keeping_rows(inputs)
         canary = (
             self._canary_scores(challenger, entity_ids, inputs)
             if challenger is not None and shadow is not None and shadow.canary_share > 0
@@ -196,11 +200,14 @@ class ModelServiceLayer:
             decision = served = decide(facts)
             served_p, served_version, decided_by = p, version, "champion"
             in_canary = i in canary
+            decided_at = datetime.fromtimestamp(at, UTC).isoformat()
             if shadow is not None and challenger is not None and (in_canary or shadow.sampled()):
                 item = ShadowItem(
-                    at, entity_id, fields.get(self._event_key) if self._event_key else None,
+                    decided_at, entity_id, fields.get(self._event_key) if self._event_key else None,
                     row, facts, version, p, decision.label, challenger,
                 )  # fmt: skip
+                if encoded is not None:
+                    item.encoded, item.encoder = encoded[i], model.encoder
                 if in_canary:  # canary pairs are always logged
                     score, item.error = canary[i]
                     item.challenger_score = score
@@ -225,7 +232,7 @@ class ModelServiceLayer:
                     "missing_features": context["missing_features"],
                     "entity_known": context["entity_known"],
                     "features": row,
-                    "decision_time": datetime.fromtimestamp(at, UTC).isoformat(),
+                    "decision_time": decided_at,
                     "model_version": served_version,
                     "decided_by": decided_by,
                 }

@@ -41,6 +41,15 @@ def test_both_contracts_serve_the_native_models_probabilities(contract: str) -> 
     np.testing.assert_allclose(single, native, rtol=0, atol=1e-6)
     np.testing.assert_allclose(batch, native, rtol=0, atol=1e-6)
     assert len(set(np.round(single, 6))) > 10  # real, different scores
+    # what the shadow challenger reuses: the same scores and rows it can score again
+    kept, matrix = model.predict_keeping_rows(rows)
+    np.testing.assert_allclose(kept, native, rtol=0, atol=1e-6)
+    if model.encoder is not None:
+        assert matrix.shape == (len(rows), model.encoder.width)
+        np.testing.assert_allclose(model.predict_encoded(matrix[5:9]), native[5:9], atol=1e-6)
+        np.testing.assert_allclose(model.predict_encoded(np.stack(list(matrix))), native, atol=1e-6)
+    else:
+        assert matrix is None
 
 
 def test_lean_row_encoding_of_unseen_and_missing_values() -> None:

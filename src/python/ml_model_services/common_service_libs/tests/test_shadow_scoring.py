@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from ml_model_services.common_service_libs.challenger import ChallengerSlot, shadow_only
@@ -22,6 +23,7 @@ from ml_model_services.common_service_libs.shadow_scoring import (
     canary_bucket,
 )
 from mlops_common.contracts.features import FRAUD
+from mlops_common.contracts.onnx_signature import FeatureEncoder
 from mlops_common.label_engine import load_bundled_rules
 from mlops_common.shadow_log import ShadowLogWriter, read_shadow_log
 
@@ -35,6 +37,8 @@ class StubModel:
     version: str
     fail: bool = False
     score: float = 0.99
+    encoder: Any = None
+    encoded_calls: int = 0
 
     @property
     def ref(self) -> ModelRef:
@@ -44,6 +48,13 @@ class StubModel:
         if self.fail:
             raise RuntimeError("challenger graph broke")
         return [self.score for _ in rows]
+
+    def predict_keeping_rows(self, rows: list[dict[str, Any]]) -> tuple[list[float], None]:
+        return self.predict(rows), None
+
+    def predict_encoded(self, matrix: Any) -> list[float]:
+        self.encoded_calls += 1
+        return [self.score for _ in matrix]
 
 
 @dataclass
@@ -74,7 +85,7 @@ def _scorer(
 def _item(challenger: StubModel, i: int) -> ShadowItem:
     row = {**FRAUD.defaults(), "amount": 20.0}
     context = {"degraded": False, "missing_features": [], "missing_count": 0, "entity_known": True}
-    at = datetime(2026, 12, 2, 12, tzinfo=UTC).timestamp()
+    at = datetime(2026, 12, 2, 12, tzinfo=UTC).isoformat()
     facts = {**row, **context, "score": 0.01}
     return ShadowItem(at, i, f"t-{i}", row, facts, "1", 0.01, "approve", challenger)  # type: ignore[arg-type]
 
@@ -124,6 +135,26 @@ def test_the_running_worker_scores_full_chunks_at_once_and_the_rest_on_its_tick(
     assert len(list(read_shadow_log(tmp_path, NAME, date(2026, 12, 2), date(2026, 12, 2)))) == 9
 
 
+def test_the_champions_encoded_rows_are_reused_only_for_an_equal_encoder(
+    tmp_path: Path,
+) -> None:
+    vocabulary = {name: {"a": 0} for name in FRAUD.categorical}
+    champion_encoder = FeatureEncoder(FRAUD, vocabulary)
+    for challenger_encoder, reused in (
+        (FeatureEncoder(FRAUD, dict(vocabulary)), True),  # equal, another object
+        (FeatureEncoder(FRAUD, {name: {"b": 0} for name in FRAUD.categorical}), False),
+    ):
+        challenger = StubModel("2", encoder=challenger_encoder)
+        scorer = _scorer(tmp_path, challenger)
+        for i in range(3):
+            item = _item(challenger, i)
+            item.encoded = np.zeros(champion_encoder.width, dtype=np.float32)
+            item.encoder = champion_encoder
+            scorer.submit(item)
+        assert scorer.drain() == 3 and scorer.stats["scored"] == 3
+        assert challenger.encoded_calls == (1 if reused else 0)
+
+
 def test_a_failing_challenger_becomes_error_records_not_an_exception(tmp_path: Path) -> None:
     challenger = StubModel("2", fail=True)
     scorer = _scorer(tmp_path, challenger)
@@ -168,8 +199,6 @@ def test_only_versions_in_shadow_may_be_challengers() -> None:
 def test_a_failing_canary_challenger_leaves_the_decision_to_the_champion(tmp_path: Path) -> None:
     """Canary entities get the challenger's decision; when it raises, the champion's (and the
     pair is logged with the error), and the client sees a normal answer either way."""
-    import asyncio
-
     from ml_model_services.common_service_libs.service_layer import ModelServiceLayer
 
     rules = load_bundled_rules(FRAUD.use_case)
