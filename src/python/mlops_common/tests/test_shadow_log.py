@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from mlops_common.settings import PlatformSettings
 from mlops_common.shadow_log import (
+    WRITE_LINES,
     ShadowLogError,
     ShadowLogWriter,
     ShadowRecord,
@@ -127,3 +129,15 @@ def test_platform_settings_shadow_root(tmp_path: Path) -> None:
     assert PlatformSettings(home=tmp_path).resolved_shadow_root() == tmp_path / "shadow"
     explicit = PlatformSettings(home=tmp_path, shadow_root=tmp_path / "x")
     assert explicit.resolved_shadow_root() == tmp_path / "x"
+
+
+def test_encoded_lines_over_several_writes_keep_their_order(tmp_path: Path) -> None:
+    """The services' path: pre-encoded lines, more than one write's worth (WRITE_LINES)."""
+    writer = ShadowLogWriter(tmp_path, MODEL)
+    count = 2 * WRITE_LINES + 7
+    lines = [
+        json.dumps(asdict(record("2026-12-02T12:00:00+00:00", n))).encode() for n in range(count)
+    ]
+    assert writer.append_lines({"2026-12-02": lines}) == count
+    day = date(2026, 12, 2)
+    assert [r.event_id for r in read_shadow_log(tmp_path, MODEL, day, day)] == list(range(count))
