@@ -117,8 +117,7 @@ class LoadedModel:
         if len(rows) == 1:
             (proba,) = self.session.run(self._outputs, self._single_feeds(rows[0]))
             return [float(proba[0, POSITIVE_CLASS_COLUMN])]
-        (proba,) = self.session.run(self._outputs, self._feeds(rows))
-        return [float(p) for p in proba[:, POSITIVE_CLASS_COLUMN]]
+        return self._run(self._feeds(rows))
 
     def predict_keeping_rows(self, rows: list[dict[str, Any]]) -> tuple[list[float], Any]:
         """:meth:`predict`, plus the encoded ``[N, width]`` float rows (``None`` for a legacy
@@ -126,14 +125,15 @@ class LoadedModel:
         shadow challenger (encoding is ~1.5 of its ~14 us a pair)."""
         if self.encoder is None:
             return self.predict(rows), None
-        encode = self.encoder.encode
-        matrix = np.array([encode(r) for r in rows], dtype=np.float32)
-        (proba,) = self.session.run(self._outputs, {FEATURES_INPUT: matrix})
-        return [float(p) for p in proba[:, POSITIVE_CLASS_COLUMN]], matrix
+        feeds = self._feeds(rows)
+        return self._run(feeds), feeds[FEATURES_INPUT]
 
     def predict_encoded(self, matrix: np.ndarray) -> list[float]:
         """Positive-class probability per row of an already encoded ``[N, width]`` matrix."""
-        (proba,) = self.session.run(self._outputs, {FEATURES_INPUT: matrix})
+        return self._run({FEATURES_INPUT: matrix})
+
+    def _run(self, feeds: dict[str, np.ndarray]) -> list[float]:
+        (proba,) = self.session.run(self._outputs, feeds)
         return [float(p) for p in proba[:, POSITIVE_CLASS_COLUMN]]
 
     def info(self) -> dict[str, Any]:

@@ -121,7 +121,6 @@ class ShadowScorer:
         self._ids = itertools.count(1)
         self._id_prefix = uuid.uuid4().hex[:12]  # request ids: unique per process, no syscall
         self._children: dict[tuple[str, str], tuple[Any, ...]] = {}
-        self._same_encoding: dict[tuple[int, int], tuple[bool, Any, Any]] = {}
 
     # --- request path (event loop) -----------------------------------------------------
     def challenger(self) -> LoadedModel | None:
@@ -238,15 +237,12 @@ class ShadowScorer:
         """The challenger's scores, on the champion's encoded rows when the two graphs encode
         alike (same contract and vocabulary), else encoding the feature rows itself."""
         encoder = items[0].encoder
-        if encoder is not None and all(i.encoder is encoder for i in items):
-            key = (id(encoder), id(challenger.encoder))
-            known = self._same_encoding.get(key)
-            if known is None:  # compared once per model pair; the refs keep the ids unique
-                known = self._same_encoding[key] = (
-                    encoder == challenger.encoder, encoder, challenger.encoder,
-                )  # fmt: skip
-            if known[0]:
-                return challenger.predict_encoded(np.stack([i.encoded for i in items]))
+        if (
+            encoder is not None
+            and all(i.encoder is encoder for i in items)
+            and encoder == challenger.encoder  # a few small dicts, once a chunk
+        ):
+            return challenger.predict_encoded(np.stack([i.encoded for i in items]))
         return challenger.predict([i.row for i in items])
 
     def _pair_children(self, champion_version: str, challenger_version: str) -> tuple[Any, ...]:
