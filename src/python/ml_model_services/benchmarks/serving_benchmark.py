@@ -17,6 +17,8 @@ mlflow, ...) so a slow spell of a shared machine hits every target alike; median
   ``uvicorn.run`` options): **the ceiling**. No Python service on this stack can beat it.
 * ``fraud_api`` — the fraud API PEX end to end: API-key auth, validation, online features from
   Redis, ONNX Runtime, Label Engine rules, Prometheus metrics, JSON access log.
+* ``fraud_api_single`` — the same PEX with dynamic batching off (``MLOPS_SERVICE_COALESCE_MAX=1``):
+  every request scored on its own, as before ``score_coalescer``; information, no goal.
 * ``fraud_api_shadow`` — the same PEX and model with a challenger (the champion's graph with
   inverted probabilities, so half the decisions change) shadowing 100% of requests
   (``MLOPS_SERVICE_SHADOW_SHARE=1``): the worker's CPU is in the same process group, so the
@@ -189,6 +191,11 @@ def _start_targets(
         "MLOPS_SERVICE_SHADOW_SHARE": "1",
     }
     shadow, shadow_proc = start_api("fraud-api-shadow", _port(), shadow_env)
+    single_env = api_env | {
+        "MLOPS_HOME": str(work / "api_single_home"),
+        "MLOPS_SERVICE_COALESCE_MAX": "1",
+    }
+    single, single_proc = start_api("fraud-api-single", _port(), single_env)
     headers = {"x-api-key": API_KEY}
     sample = httpx.post(f"{api}/v1/fraud/score", json=REQUEST, headers=headers).json()
     model_file = next(
@@ -239,6 +246,7 @@ def _start_targets(
         Target("bare_fastapi", f"{ref}/score", REQUEST, headers, ref_proc),
         Target("raw_asgi", f"{raw}/score", REQUEST, headers, raw_proc),
         Target("fraud_api", f"{api}/v1/fraud/score", REQUEST, headers, api_proc),
+        Target("fraud_api_single", f"{single}/v1/fraud/score", REQUEST, headers, single_proc),
         Target("fraud_api_shadow", f"{shadow}/v1/fraud/score", REQUEST, headers, shadow_proc),
     ]
 
@@ -304,9 +312,13 @@ def main(argv: list[str] | None = None) -> int:
         base = shadowed.url.rsplit("/v1/", 1)[0]
         info = httpx.get(f"{base}/v1/fraud/model", headers=shadowed.headers, timeout=10).json()
         shadow_stats = info["shadow"]
+        api = next(t for t in targets if t.key == "fraud_api").url.rsplit("/v1/", 1)[0]
+        coalescing = httpx.get(f"{api}/v1/fraud/model", headers=shadowed.headers, timeout=10)
+        coalescing = coalescing.json()["coalescing"]
         print()
         print(serving_goals.render(medians, rounds, args.duration))
         print(f"shadow worker of fraud_api_shadow (all rounds and warm-ups): {shadow_stats}")
+        print(f"dynamic batching of fraud_api (all rounds and warm-ups): {coalescing}")
         load = os.getloadavg()
         print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs")
         if args.json:
@@ -314,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             figures |= {"duration_s": args.duration, "connections": args.connections}
             figures["load_average"] = list(load)
             figures["shadow_stats"] = shadow_stats
+            figures["coalescing"] = coalescing
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(figures, indent=2) + "\n")
             print(f"[bench] figures written to {args.json}", flush=True)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ml_model_services.common_service_libs.access_log import AccessLog
 from ml_model_services.common_service_libs.error_handlers import install_error_handlers
@@ -30,6 +30,32 @@ class Readiness(BaseModel):
     detail: Any = Field(description="What the service can use: model, feature store...")
 
 
+class ServiceApp(FastAPI):
+    """FastAPI, with the fast routes answered before Starlette's middleware stack.
+
+    ``POST`` to a fast route goes straight to an :class:`ObservabilityMiddleware` of its own
+    (same metrics and access log as the stack's), skipping FastAPI's and Starlette's outer
+    layers (server-error, telemetry and body-limit middleware, a ``send`` wrapper per
+    message): ~5% of a prediction's CPU under load (py-spy, 2026-12-03). The fast route
+    catches its own errors, so the server-error layer has nothing to add there. Everything
+    else, the same path's other methods included, takes the full stack.
+    """
+
+    front: ObservabilityMiddleware | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        front = self.front
+        if (
+            front is not None
+            and scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] in front.fast_routes
+        ):
+            await front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_service_app(
     service: str,
     *,
@@ -48,7 +74,7 @@ def create_service_app(
     probes and ``/metrics`` stay unauthenticated so orchestrators and Prometheus can call them.
     ``fast_routes`` are answered by the observability middleware itself (the hot path).
     """
-    app = FastAPI(title=service, version=version, **fastapi_kwargs)
+    app = ServiceApp(title=service, version=version, **fastapi_kwargs)
     app.state.metrics = metrics or ServiceMetrics(service)
     install_error_handlers(app)
     use_error_response_for_validation(app)
@@ -78,11 +104,18 @@ def create_service_app(
     # so it also times, counts and logs what the inner ones answer.
     for cls, kwargs in inner_middleware or ():
         app.add_middleware(cls, **kwargs)
-    app.add_middleware(
-        ObservabilityMiddleware,
-        metrics=app.state.metrics,
-        access_log=access_log,
-        max_body_bytes=max_body_bytes,
-        fast_routes=fast_routes,
-    )
+    observability = {
+        "metrics": app.state.metrics,
+        "access_log": access_log,
+        "max_body_bytes": max_body_bytes,
+        "fast_routes": fast_routes,
+    }
+    app.add_middleware(ObservabilityMiddleware, **observability)
+    if fast_routes:
+        # Only ever answers fast routes itself (a fast route or its 413), never calls on.
+        app.front = ObservabilityMiddleware(_never_called, **observability)
     return app
+
+
+async def _never_called(scope: Scope, receive: Receive, send: Send) -> None:
+    raise AssertionError("the front observability layer answers fast routes itself")

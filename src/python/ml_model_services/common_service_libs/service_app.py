@@ -1,8 +1,9 @@
 """Builds a complete model API from a :class:`ServiceDefinition` (fraud, churn, ...).
 
 Every model API gets the same shape: ``POST <prefix>/score`` and ``<prefix>/score/batch``
-(API key), ``GET <prefix>/model`` (API key), ``POST /admin/reload`` (API key), and the open
-``/health/live``, ``/health/ready``, ``/metrics``, ``/docs``, ``/openapi.json``.
+(API key, :mod:`.score_routes`), ``GET <prefix>/model`` (API key), ``POST /admin/reload`` (API
+key), and the open ``/health/live``, ``/health/ready``, ``/metrics``, ``/docs``,
+``/openapi.json``.
 
 No ``from __future__ import annotations`` here: FastAPI reads the request-model annotations of
 the endpoint functions defined inside :func:`build_app` at run time.
@@ -15,11 +16,8 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import orjson
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
-from pydantic import BaseModel
 
 from ml_model_services.common_service_libs.access_log import AccessLog
 from ml_model_services.common_service_libs.app_factory import create_service_app
@@ -31,15 +29,11 @@ from ml_model_services.common_service_libs.challenger import (
 from ml_model_services.common_service_libs.decision_sample import DecisionSample, decision_routes
 from ml_model_services.common_service_libs.definition import ServiceDefinition, load_rule_set
 from ml_model_services.common_service_libs.error_handlers import ServiceError
-from ml_model_services.common_service_libs.error_responses import (
-    batch_limit_description,
-    batch_limit_reason,
-    error_responses,
-)
-from ml_model_services.common_service_libs.fast_path import FastScorePath
+from ml_model_services.common_service_libs.error_responses import error_responses
 from ml_model_services.common_service_libs.model_handler import ModelHandler
 from ml_model_services.common_service_libs.model_ref import ModelSourceError
 from ml_model_services.common_service_libs.online_features import make_reader
+from ml_model_services.common_service_libs.score_routes import ScoreEndpoints
 from ml_model_services.common_service_libs.service_layer import ModelServiceLayer
 from ml_model_services.common_service_libs.service_metrics import ServiceMetrics
 from ml_model_services.common_service_libs.settings import ServiceSettings
@@ -48,12 +42,7 @@ from ml_model_services.common_service_libs.shadow_scoring import ShadowScorer
 from mlops_common.shadow_log import ShadowLogWriter
 
 log = logging.getLogger(__name__)
-JSON = "application/json"
 __all__ = ["ServiceDefinition", "build_app", "load_rule_set"]
-
-
-def _json(payload: Any, status_code: int = 200) -> Response:
-    return Response(orjson.dumps(payload), status_code=status_code, media_type=JSON)
 
 
 def build_app(
@@ -139,14 +128,7 @@ def build_app(
                 await shadow.stop()
             await reader.close()
 
-    score_path = f"{definition.prefix}/score"
-    fast_path = FastScorePath(
-        path=score_path,
-        model=definition.request_model,
-        auth=auth,
-        handler=lambda fields, log_fields: score_fields(fields, log_fields),
-        max_body_bytes=settings.max_body_bytes,
-    )
+    endpoints = ScoreEndpoints(definition, settings, layer, rules, auth)
     app = create_service_app(
         settings.name,
         version=definition.version,
@@ -156,7 +138,7 @@ def build_app(
         metrics=metrics,
         description=definition.description,
         lifespan=lifespan,
-        fast_routes=[fast_path],
+        fast_routes=[endpoints.fast_path],
         telemetry=(
             None
             if settings.otel_enabled
@@ -167,76 +149,7 @@ def build_app(
     app.state.layer = layer
     app.state.settings = settings
     secured = [Depends(auth)]
-    entity_field = definition.entity_field
-    echo = definition.echo_fields
-    max_batch = settings.max_batch
-
-    def prediction(fields: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-        out = {k: fields.get(k) for k in echo}
-        out.update(result)  # model_version/decided_by: whose decision it is (canary)
-        out["rules_version"] = rules.version
-        return out
-
-    def request_fields(item: BaseModel) -> dict[str, Any]:
-        return item.model_dump()
-
-    async def score_fields(fields: dict[str, Any], log_fields: dict[str, Any]) -> dict[str, Any]:
-        _, (result,) = await layer.score([fields[entity_field]], [fields])
-        log_fields.update(
-            model_version=result["model_version"],
-            label=result["label"],
-            degraded=result["degraded"],
-        )
-        if result["decided_by"] != "champion":
-            log_fields["decided_by"] = result["decided_by"]
-        return prediction(fields, result)
-
-    async def score_one(request: Request, body: definition.request_model) -> Response:  # type: ignore[name-defined]
-        # Documents the endpoint; requests are served by the FastScorePath route.
-        return _json(await score_fields(request_fields(body), request.state.log))
-
-    async def score_batch(request: Request, body: definition.batch_model) -> Response:  # type: ignore[name-defined]
-        items = body.items
-        if len(items) > max_batch:
-            raise ServiceError(413, "batch_too_large", batch_limit_reason(len(items), max_batch))
-        all_fields = [request_fields(i) for i in items]
-        model, results = await layer.score([f[entity_field] for f in all_fields], all_fields)
-        version = model.ref.version
-        request.state.log.update(
-            model_version=version,
-            batch_size=len(items),
-            degraded=sum(r["degraded"] for r in results),
-        )
-        return _json(
-            {
-                "model": {"name": model.ref.name, "version": version, "alias": model.ref.alias},
-                "predictions": [prediction(f, r) for f, r in zip(all_fields, results, strict=True)],
-            }
-        )
-
-    app.add_api_route(
-        score_path,
-        score_one,
-        methods=["POST"],
-        dependencies=secured,
-        response_model=definition.response_model,
-        tags=["scoring"],
-        summary=f"Score one {contract.use_case} request",
-        responses=error_responses(401, 413, 422, 503),
-    )
-    app.add_api_route(
-        f"{definition.prefix}/score/batch",
-        score_batch,
-        methods=["POST"],
-        dependencies=secured,
-        response_model=definition.batch_response_model,
-        tags=["scoring"],
-        summary=f"Score up to {max_batch} {contract.use_case} requests",
-        description=f"At most {max_batch} items (MLOPS_SERVICE_MAX_BATCH); more is a 413.",
-        responses=error_responses(
-            401, 413, 422, 503, described={413: batch_limit_description(max_batch)}
-        ),
-    )
+    endpoints.install(app, secured)
 
     app.include_router(decision_routes(decisions, secured))
     app.include_router(
@@ -266,6 +179,7 @@ def build_app(
                 "feast_project": settings.feast_project,
                 **layer.status(),
             },
+            "coalescing": endpoints.coalescer.status(),
             "shadow": shadow.status() if shadow is not None else None,
         }
 

@@ -92,6 +92,13 @@ class ServiceSettings(MlopsBaseSettings):
 
     # --- limits, rules, logs ---------------------------------------------------------------
     max_batch: int = Field(default=256, ge=1, le=10_000)
+    coalesce_max: int = Field(
+        default=64,
+        ge=1,
+        le=1_000,
+        description="Single predictions arriving together are scored as one batch of up to N "
+        "(score_coalescer.py); 1 = each on its own.",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     rules_file: Path | None = Field(
         default=None, description="Label Engine rules YAML; default: the bundled file."

@@ -38,6 +38,7 @@ from mlops_common.label_engine.context import read_context
 MODULE = "ml_model_services.fraud_detection_api.main"
 SCORE = "/v1/fraud/score"
 BATCH = "/v1/fraud/score/batch"
+MODEL = "/v1/fraud/model"
 HEADERS = {"x-api-key": API_KEY}
 SECOND_KEY = "file-key-2"
 FUZZ_EXAMPLES = 60  # per operation and mode: ~1,000 requests, well under a minute
@@ -197,6 +198,27 @@ def test_scores_equal_the_offline_model(
     assert single.json()["probability"] == predictions[2]["probability"]
     assert single.json()["features"] == predictions[2]["features"]
     assert single.headers["x-request-id"]
+
+    # Concurrent single requests are scored in shared batches (score_coalescer); each still
+    # gets its own row's answer, equal to the batch endpoint's.
+    async def all_at_once() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=len(requests))
+        async with httpx.AsyncClient(base_url=service.url, timeout=30, limits=limits) as client:
+            return await asyncio.gather(
+                *(client.post(SCORE, json=r, headers=HEADERS) for r in requests)
+            )
+
+    before = httpx.get(f"{service.url}{MODEL}", headers=HEADERS, timeout=10).json()["coalescing"]
+    for response, prediction in zip(asyncio.run(all_at_once()), predictions, strict=True):
+        assert response.status_code == 200, response.text
+        got = response.json()
+        assert (got["probability"], got["label"]) == (
+            prediction["probability"],
+            prediction["label"],
+        )
+        assert got["features"] == prediction["features"]
+    after = httpx.get(f"{service.url}{MODEL}", headers=HEADERS, timeout=10).json()["coalescing"]
+    assert after["max_batch"] == 64 and after["batches"] > before["batches"]
 
 
 # --- train/serve skew: what the API uses = the offline point-in-time features -------------

@@ -76,6 +76,7 @@ def _targets(
         "bare_fastapi": _result("bare_fastapi", 2000.0, 20.0, 400.0),
         "raw_asgi": _result("raw_asgi", 20000.0, 2.0, 45.0),
         "fraud_api": _result("fraud_api", api_rps, api_p99, api_cpu),
+        "fraud_api_single": _result("fraud_api_single", api_rps * 0.7, api_p99, api_cpu * 1.4),
         "fraud_api_shadow": _result(
             "fraud_api_shadow", api_rps / shadow_cost, api_p99 * shadow_cost, api_cpu * shadow_cost
         ),

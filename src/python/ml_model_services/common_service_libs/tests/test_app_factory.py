@@ -1,6 +1,12 @@
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Request, Response
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
+from starlette.types import Receive, Scope
 
+from ml_model_services.common_service_libs.access_log import AccessLog
 from ml_model_services.common_service_libs.app_factory import create_service_app
 from ml_model_services.common_service_libs.error_handlers import ServiceError
 
@@ -62,3 +68,63 @@ def test_metrics_use_route_templates() -> None:
     assert 'status="422"' in text
     assert "/score/a" not in text
     assert 'mlops_http_requests_in_flight{service="demo"}' in text
+
+
+class RecordingLog(AccessLog):
+    """The access log's records, kept instead of written."""
+
+    def __init__(self) -> None:
+        super().__init__("demo")
+        self.records: list[dict[str, object]] = []
+
+    def write(self, record: dict[str, object]) -> None:
+        self.records.append(record)
+
+
+class CountingFastRoute:
+    """A fast route that answers ``(200, body)`` and counts its calls."""
+
+    path = "/fast"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def respond(
+        self, scope: Scope, receive: Receive, request_id: str, log_fields: dict[str, Any]
+    ) -> tuple[int, bytes]:
+        self.calls += 1
+        log_fields["answered_by"] = "fast"
+        return 200, b'{"ok":true}'
+
+
+def test_fast_routes_are_answered_in_front_of_the_stack_and_counted_once() -> None:
+    fast = CountingFastRoute()
+    access_log = RecordingLog()
+    app = create_service_app("demo", fast_routes=[fast], access_log=access_log)
+
+    @app.middleware("http")
+    async def stack_marker(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers["x-stack"] = "yes"
+        return response
+
+    @app.get("/fast")
+    async def fast_get() -> dict[str, str]:
+        return {"via": "stack"}
+
+    client = TestClient(app)
+    answered = client.post("/fast", json={}, headers={"x-request-id": "r-9"})
+    assert answered.json() == {"ok": True} and fast.calls == 1
+    assert answered.headers["x-request-id"] == "r-9" and "x-stack" not in answered.headers
+    # the same path's GET takes the full stack
+    got = client.get("/fast")
+    assert got.json() == {"via": "stack"} and got.headers["x-stack"] == "yes"
+    too_large = client.post("/fast", content=b"x" * 2_000_000)
+    assert too_large.status_code == 413 and fast.calls == 1
+    text = client.get("/metrics").text
+    line = 'mlops_http_requests_total{method="POST",route="/fast",service="demo",status="200"} 1.0'
+    assert line in text  # one request, counted once (not by both observability layers)
+    fast_records = [r for r in access_log.records if r.get("answered_by") == "fast"]
+    assert len(fast_records) == 1 and fast_records[0]["request_id"] == "r-9"
