@@ -20,6 +20,7 @@ Why not keep the encoder in the graph: with 15 ``[N, 1]`` inputs, three string t
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -132,6 +133,52 @@ def repoint_trees(node: NodeProto, layout: Layout) -> None:
     _set_attribute(node, "nodes_values", values)
 
 
+def floor_lightgbm_thresholds(node: NodeProto, dump: dict[str, Any]) -> int:
+    """Set each ``<=`` split's threshold to the largest float32 not above LightGBM's double.
+
+    LightGBM splits at double thresholds (midpoints between bin bounds); the converter writes
+    them as the *nearest* float32, which can round up onto a float32 value the features
+    actually take, and such a row then goes left in ONNX and right in LightGBM (seen on a
+    1M-row churn model: one parity row off by 6e-3). Features are float32 everywhere
+    (``preprocessing.prepare_frame``), and for a float32 ``x``, ``x <= t`` holds exactly when
+    ``x <= floor32(t)``: the graph then splits every row as LightGBM does. The ONNX nodes are
+    matched to the dump by walking both trees from their roots; returns how many moved.
+    """
+    tree_ids = _attribute(node, "nodes_treeids")
+    index = {
+        key: i
+        for i, key in enumerate(zip(tree_ids, _attribute(node, "nodes_nodeids"), strict=True))
+    }
+    true_ids, false_ids = _attribute(node, "nodes_truenodeids"), _attribute(
+        node, "nodes_falsenodeids"
+    )
+    features = _attribute(node, "nodes_featureids")
+    modes = [m.decode() if isinstance(m, bytes) else m for m in _attribute(node, "nodes_modes")]
+    values = _attribute(node, "nodes_values")
+    moved = 0
+    for tree_id, info in enumerate(dump["tree_info"]):
+        stack = [(info["tree_structure"], 0)]
+        while stack:
+            split, onnx_id = stack.pop()
+            if "split_index" not in split:
+                continue
+            i = index[(tree_id, onnx_id)]
+            if features[i] != split["split_feature"]:
+                raise ValueError(f"tree {tree_id}: the ONNX nodes do not follow LightGBM's tree")
+            if modes[i] == "BRANCH_LEQ":
+                threshold = float(split["threshold"])
+                with np.errstate(over="ignore"):  # beyond float32: inf, then moved to its max
+                    below = np.float32(threshold)
+                if float(below) > threshold:
+                    below = np.nextafter(below, np.float32(-np.inf))
+                    moved += 1
+                values[i] = float(below)
+            stack.append((split["left_child"], true_ids[i]))
+            stack.append((split["right_child"], false_ids[i]))
+    _set_attribute(node, "nodes_values", values)
+    return moved
+
+
 def _drop_output_identities(onx: ModelProto) -> None:
     """Let the producer write a graph output itself: an Identity costs ORT a node per call."""
     outputs = {o.name for o in onx.graph.output}
@@ -164,6 +211,8 @@ def lean_graph(
     trees = [n for n in onx.graph.node if n.op_type.startswith("TreeEnsemble")]
     if len(trees) != 1 or list(trees[0].input) != [FEATURES_INPUT]:
         raise ValueError(f"expected one tree ensemble reading '{FEATURES_INPUT}', got {trees}")
+    if type(booster).__module__.startswith("lightgbm"):
+        floor_lightgbm_thresholds(trees[0], booster.booster_.dump_model())
     repoint_trees(trees[0], layout)
     _drop_output_identities(onx)
     dims = onx.graph.input[0].type.tensor_type.shape.dim

@@ -112,26 +112,23 @@ class ScoreEndpoints:
             model_info = {"name": ref.name, "version": version, "alias": ref.alias}
             return _json({"model": model_info, "predictions": predictions})
 
+        common: dict[str, Any] = {"methods": ["POST"], "dependencies": secured, "tags": ["scoring"]}
         app.add_api_route(
             self.fast_path.path,
             score_one,
-            methods=["POST"],
-            dependencies=secured,
             response_model=definition.response_model,
-            tags=["scoring"],
             summary=f"Score one {use_case} request",
             responses=error_responses(401, 413, 422, 503),
+            **common,
         )
         app.add_api_route(
             f"{definition.prefix}/score/batch",
             score_batch,
-            methods=["POST"],
-            dependencies=secured,
             response_model=definition.batch_response_model,
-            tags=["scoring"],
             summary=f"Score up to {max_batch} {use_case} requests",
             description=f"At most {max_batch} items (MLOPS_SERVICE_MAX_BATCH); more is a 413.",
             responses=error_responses(
                 401, 413, 422, 503, described={413: batch_limit_description(max_batch)}
             ),
+            **common,
         )

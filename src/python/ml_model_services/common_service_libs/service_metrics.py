@@ -158,7 +158,7 @@ class ServiceMetrics:
         self.feature_latency = Family(
             "histogram",
             names.FEATURE_FETCH_DURATION_SECONDS,
-            "Online feature store read latency per request.",
+            "Online feature store read latency per read (one read serves a batch of requests).",
             ["service", "model"],
             FETCH_BUCKETS,
         )

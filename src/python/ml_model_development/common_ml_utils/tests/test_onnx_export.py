@@ -102,6 +102,34 @@ def test_lean_graph_matches_lightgbm_churn_with_grouped_categories(min_frequency
     assert check_parity(pipeline, onnx_bytes, gate, CHURN, tolerance=1e-5).max_abs_diff < 1e-5
 
 
+def test_lightgbm_threshold_between_adjacent_float32_values_splits_as_lightgbm() -> None:
+    """A split between two neighbouring float32 values: the nearest float32 of LightGBM's
+    double threshold is the upper value itself, which then went left in ONNX and right in
+    LightGBM (a 1M-row churn model failed its parity gate so); floored, it goes right."""
+    rng = np.random.default_rng(11)
+    n = 4000
+    low = np.float32(85.34460449)  # the two spend_30d values of that model's split
+    high = np.nextafter(low, np.float32(np.inf))
+    raw = pd.DataFrame({s.name: rng.integers(0, 40, n).astype(float) for s in CHURN.features})
+    raw["plan"] = "basic"
+    y = rng.integers(0, 2, n)
+    raw["spend_30d"] = np.where(y == 1, high, low)
+    x = prepare_frame(raw, CHURN)
+    model = LGBMClassifier(n_estimators=5, num_leaves=4, verbose=-1, n_jobs=1)
+    pipeline = Pipeline([("preprocess", one_hot_transformer(CHURN)), ("model", model)]).fit(x, y)
+    thresholds = [
+        t["tree_structure"].get("threshold")
+        for t in pipeline[-1].booster_.dump_model()["tree_info"]
+    ]
+    between = [t for t in thresholds if t is not None and float(low) < t < float(high)]
+    assert between and all(np.float32(t) == high for t in between)  # nearest float32 = high
+    onnx_bytes = pipeline_to_onnx(pipeline, CHURN)
+    native = pipeline.predict_proba(x)[:, 1]
+    served = OnnxScorer(onnx_bytes, CHURN).positive_proba(x)
+    np.testing.assert_allclose(served, native, rtol=0, atol=1e-6)
+    assert served[y == 1].min() > served[y == 0].max()  # the two values are told apart
+
+
 def test_legacy_contract_graphs_still_score(data) -> None:
     """Champions registered before the lean contract: per-feature inputs, fed per feature."""
     x, y = data
