@@ -313,8 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         info = httpx.get(f"{base}/v1/fraud/model", headers=shadowed.headers, timeout=10).json()
         shadow_stats = info["shadow"]
         api = next(t for t in targets if t.key == "fraud_api").url.rsplit("/v1/", 1)[0]
-        coalescing = httpx.get(f"{api}/v1/fraud/model", headers=shadowed.headers, timeout=10)
-        coalescing = coalescing.json()["coalescing"]
+        api_info = httpx.get(f"{api}/v1/fraud/model", headers=shadowed.headers, timeout=10)
+        coalescing = api_info.json()["coalescing"]
         print()
         print(serving_goals.render(medians, rounds, args.duration))
         print(f"shadow worker of fraud_api_shadow (all rounds and warm-ups): {shadow_stats}")

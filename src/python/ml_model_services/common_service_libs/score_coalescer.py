@@ -39,12 +39,20 @@ class ScoreCoalescer:
         self._entity_field = entity_field
         self.max_batch = max_batch
         self._pending: list[tuple[dict[str, Any], asyncio.Future[Any]]] = []
+        # The loop keeps only weak references to tasks: a running batch is held here.
+        self._running: set[asyncio.Task[None]] = set()
         # What a batch of N held, for GET <prefix>/model and the tests.
         self.batches = 0
         self.requests = 0
 
     async def score(self, fields: dict[str, Any]) -> Any:
-        """The service layer's result dict for this one request."""
+        """The service layer's result dict for this one request (``max_batch`` 1: scored
+        directly, no future or task)."""
+        if self.max_batch == 1:
+            self.batches += 1
+            self.requests += 1
+            _, (result,) = await self._score([fields[self._entity_field]], [fields])
+            return result
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         pending = self._pending
@@ -62,7 +70,9 @@ class ScoreCoalescer:
         self._pending = []
         self.batches += 1
         self.requests += len(batch)
-        asyncio.get_running_loop().create_task(self._run(batch))
+        task = asyncio.get_running_loop().create_task(self._run(batch))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     async def _run(self, batch: list[tuple[dict[str, Any], asyncio.Future[Any]]]) -> None:
         fields = [f for f, _ in batch]

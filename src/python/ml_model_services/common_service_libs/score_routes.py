@@ -71,10 +71,7 @@ class ScoreEndpoints:
     async def score_fields(
         self, fields: dict[str, Any], log_fields: dict[str, Any]
     ) -> dict[str, Any]:
-        if self.coalescer.max_batch > 1:
-            result = await self.coalescer.score(fields)
-        else:
-            _, (result,) = await self.layer.score([fields[self.entity_field]], [fields])
+        result = await self.coalescer.score(fields)
         log_fields.update(
             model_version=result["model_version"],
             label=result["label"],

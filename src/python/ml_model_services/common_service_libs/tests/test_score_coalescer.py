@@ -102,6 +102,15 @@ def test_a_cancelled_request_does_not_break_its_batch() -> None:
     assert layer.calls == [[1, 2, 3]]
 
 
+def test_max_batch_one_scores_each_request_on_its_own() -> None:
+    layer = RecordingLayer()
+    coalescer = ScoreCoalescer(layer.score, "user_id", max_batch=1)
+    results = asyncio.run(_score_all(coalescer, [1, 2, 3]))
+    assert layer.calls == [[1], [2], [3]]
+    assert [r["entity"] for r in results] == [1, 2, 3]
+    assert coalescer.status()["mean_batch"] == 1.0
+
+
 def test_max_batch_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_batch"):
         ScoreCoalescer(RecordingLayer().score, "user_id", max_batch=0)
