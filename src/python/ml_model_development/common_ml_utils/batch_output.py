@@ -17,9 +17,16 @@ from datetime import datetime
 
 import pandas as pd
 
+from ml_model_development.common_ml_utils.columnar_rules import (
+    Coded,
+    column_of,
+    context_columns,
+    decide_columns_of,
+    joined,
+)
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import RuleSet
-from mlops_common.label_engine.context import CONTEXT_ATTRIBUTES, read_context
+from mlops_common.label_engine.context import CONTEXT_ATTRIBUTES
 
 # Per-row columns decide_columns computes, in output order (labels only with a rules file).
 DECIDED = ("score", "prediction", *CONTEXT_ATTRIBUTES)
@@ -43,16 +50,6 @@ def stored_frame(frame: pd.DataFrame, contract: ModelContract) -> pd.DataFrame:
     return frame[[f.name for f in contract.stored_features]]
 
 
-def read_contexts(stored: pd.DataFrame, contract: ModelContract) -> list[dict]:
-    """Per row, the rule attributes about the read (see :mod:`mlops_common.label_engine.context`).
-
-    The offline store answered (or the whole batch failed), so each row is judged on its own
-    stored values; NaN/None/NA become ``None`` before :func:`read_context` sees them.
-    """
-    records = stored.astype(object).where(stored.notna(), None).to_dict("records")
-    return [read_context(contract, row) for row in records]
-
-
 def decide_columns(
     x: pd.DataFrame, stored: pd.DataFrame, scores: object, spec: OutputSpec
 ) -> pd.DataFrame:
@@ -61,22 +58,23 @@ def decide_columns(
     ``x`` is the model input (``trainer.features``), ``stored`` the raw stored features of the
     same rows, ``scores`` their positive-class probabilities. ``missing_features`` and
     ``fired_rules`` are comma-separated so ``label-engine dry-run`` can replay the output.
+    Computed per column (:mod:`columnar_rules`), equal row by row to what
+    :func:`~mlops_common.label_engine.context.read_context` and :meth:`RuleSet.decide` give.
     """
     c = spec.contract
     out = pd.DataFrame({"score": scores}, index=range(len(x)), dtype="float64")
     out["prediction"] = (out["score"] >= spec.decision_threshold).astype("int64")
-    contexts = read_contexts(stored, c)
+    context = context_columns(stored, c)
     for name in CONTEXT_ATTRIBUTES:
-        values = [ctx[name] for ctx in contexts]
-        out[name] = [",".join(v) for v in values] if name == "missing_features" else values
+        value = context[name]
+        out[name] = joined(value) if isinstance(value, Coded) else value
     if spec.ruleset is not None:
-        attributes = x[list(c.feature_names)].to_dict("records")
-        decisions = [
-            spec.ruleset.decide({**row, "score": score, **ctx})
-            for row, score, ctx in zip(attributes, out["score"].tolist(), contexts, strict=True)
-        ]
-        out["label"] = [d.label for d in decisions]
-        out["fired_rules"] = [",".join(d.fired) for d in decisions]
+        columns = {
+            **{name: column_of(x[name]) for name in c.feature_names},
+            "score": out["score"].to_numpy(),
+            **context,
+        }
+        out["label"], out["fired_rules"] = decide_columns_of(spec.ruleset, columns, len(x))
     return out
 
 

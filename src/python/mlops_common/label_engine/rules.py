@@ -66,30 +66,50 @@ def _includes(expected: Any, wants_all: bool) -> Callable[[Any], bool]:
     return test
 
 
-def compile_condition(attribute: str, op: str, expected: Any) -> Check:
-    """One condition as a closure: the operator is chosen once, not per evaluation.
-
-    False when the attribute is missing or not comparable: a rule never fires on absent data.
-    """
-    test: Callable[[Any], Any]
+def _compile_test(op: str, expected: Any) -> Callable[[Any], Any]:
+    """The bare operator test for one present value (may raise TypeError)."""
     if op in _COMPARE:
         compare = _COMPARE[op]
 
         def test(actual: Any) -> Any:
             return compare(actual, expected)
 
-    elif op == "in":
+        return test
+    if op == "in":
+        return lambda actual: actual in expected
+    if op == "not_in":
+        return lambda actual: actual not in expected
+    return _includes(expected, wants_all=op == "includes_all")
 
-        def test(actual: Any) -> bool:
-            return actual in expected
 
-    elif op == "not_in":
+def compile_value_check(op: str, expected: Any) -> Callable[[Any], bool]:
+    """One condition on one attribute *value* (``_ABSENT`` for an absent attribute).
 
-        def test(actual: Any) -> bool:
-            return actual not in expected
+    False when the value is absent, None, NaN or not comparable: a rule never fires on
+    absent data. The columnar evaluator of batch scoring applies this to the values of a
+    column it cannot compare with numpy, so both paths share one definition.
+    """
+    test = _compile_test(op, expected)
+    isnan = math.isnan
 
-    else:
-        test = _includes(expected, wants_all=op == "includes_all")
+    def check_value(actual: Any) -> bool:
+        if actual is _ABSENT or actual is None or (isinstance(actual, float) and isnan(actual)):
+            return False
+        try:
+            return bool(test(actual))
+        except TypeError:
+            return False
+
+    return check_value
+
+
+def compile_condition(attribute: str, op: str, expected: Any) -> Check:
+    """One condition as a closure over an attribute mapping: the operator is chosen once.
+
+    Inlines :func:`compile_value_check`'s guard (one call less per condition on the services'
+    hot path): False when the attribute is missing or not comparable.
+    """
+    test = _compile_test(op, expected)
     isnan = math.isnan
 
     def check(attributes: Mapping[str, Any]) -> bool:
@@ -110,11 +130,13 @@ class Condition:
     operator: str
     value: Any
     check: Check = field(init=False, repr=False, compare=False)
+    check_value: Callable[[Any], bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "check", compile_condition(self.attribute, self.operator, self.value)
         )
+        object.__setattr__(self, "check_value", compile_value_check(self.operator, self.value))
 
     def holds(self, attributes: Mapping[str, Any]) -> bool:
         """False when the attribute is missing or not comparable: a rule never fires on absent data."""
