@@ -91,7 +91,9 @@ def assemble_output(
     out = pd.DataFrame(
         {
             c.entity_join_key: frame[c.entity_join_key].to_numpy(),
-            "event_timestamp": frame["event_timestamp"].to_numpy(),
+            # .array, not .to_numpy(): a tz-aware column would become one Timestamp object
+            # per row (2.3 s of a 1M-row batch's 3.3 s assembly, then parsed back)
+            "event_timestamp": frame["event_timestamp"].array,
             **{col: frame[col].to_numpy() for col in passthrough},
             **{name: x[name].to_numpy() for name in c.feature_names},
             "score": decided["score"].to_numpy(),

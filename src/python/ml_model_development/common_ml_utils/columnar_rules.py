@@ -7,10 +7,11 @@ about 100 µs a row). Here each rule condition is evaluated once per *column*:
 * a numeric column (bool, int, float) against a number, with ``eq``/``ne``/``gt``/``gte``/
   ``lt``/``lte``/``in``/``not_in``, is one numpy comparison (floats compared as float64, as
   Python compares the float a row dict holds; NaN never matches, as in the row path);
-* a column of few distinct values (categoricals, ``missing_features``) is checked once per
-  distinct value with the rule's own :attr:`Condition.check_value` and broadcast by code;
-* anything else goes value by value through ``check_value`` — the function the row path
-  uses, so odd values (strings in a numeric column, ``pd.NA``) are judged the same way.
+* any other column (strings, categoricals, ``missing_features``, mixed objects) is coded by
+  distinct value and each distinct value is checked once with the rule's own
+  :attr:`Condition.check_value` — the function the row path uses, so odd values (strings
+  in a numeric column, ``pd.NA``) are judged the same way — then broadcast by code;
+* unhashable values (lists in a frame column) go value by value through ``check_value``.
 
 The result equals :meth:`RuleSet.decide` row by row, label and fired rules in file order;
 ``test_columnar_rules`` compares both on the bundled rule files and on a rule file built to
@@ -53,13 +54,23 @@ Column = np.ndarray | Coded
 
 
 def column_of(series: pd.Series) -> Column:
-    """A frame column as the evaluator reads it: categoricals coded, the rest as numpy."""
+    """A frame column as the evaluator reads it: numeric columns as numpy, the rest coded."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
         # code -1 (no category) reads as None, which no condition matches
         values = [*series.cat.categories.tolist(), None]
         return Coded(values, np.where(codes < 0, len(values) - 1, codes))
-    return series.to_numpy()
+    array = series.to_numpy()
+    if array.dtype != object:
+        return array
+    try:
+        codes, uniques = pd.factorize(array)
+    except TypeError:  # unhashable values (lists): judged one by one
+        return array
+    # Values equal under == and hash (1, 1.0, True) share a code: every operator judges them
+    # alike. None, NaN and pd.NA get no code and read as None, which no condition matches.
+    distinct = [*uniques.tolist(), None]
+    return Coded(distinct, np.where(codes < 0, len(distinct) - 1, codes))
 
 
 def _is_number(value: Any) -> bool:

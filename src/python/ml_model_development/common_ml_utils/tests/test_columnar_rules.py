@@ -112,6 +112,7 @@ ODD_RULES = {
         {"name": "miss_all", "label": "top", "when": {"missing": {"includes_all": ["a", "b"]}}},
         {"name": "miss_eq", "label": "mid", "when": {"missing": {"eq": []}}},
         {"name": "csv_any", "label": "mid", "when": {"csv": {"includes_any": ["b"]}}},
+        {"name": "lists_any", "label": "mid", "when": {"lists": {"includes_any": ["c"]}}},
         {"name": "known_false", "label": "high", "when": {"known": {"eq": False}}},
         {"name": "absent", "label": "top", "when": {"nowhere": {"eq": 1}}},
     ],
@@ -136,6 +137,7 @@ def test_every_operator_on_odd_values_matches_the_row_path() -> None:
         }
     )
     frame.loc[rng.random(n) < 0.1, "nullable"] = pd.NA
+    frame["lists"] = pd.Series([lists[i] for i in rng.integers(0, len(lists), n)], dtype=object)
     codes = rng.integers(0, len(lists), n)
     ruleset = RuleSet.from_mapping(ODD_RULES)
 
@@ -151,7 +153,8 @@ def test_every_operator_on_odd_values_matches_the_row_path() -> None:
     assert fired.tolist() == want_fired
     fired_names = {name for f in want_fired for name in f.split(",") if name}
     assert "absent" not in fired_names and "cat_gt" not in fired_names
-    assert {"f_gte", "i_gt_float", "cat_in", "mixed_eq_s", "miss_all", "known_false"} <= fired_names
+    assert {"f_gte", "i_gt_float", "cat_in", "mixed_eq_s", "miss_all", "known_false",
+            "lists_any", "na_ne"} <= fired_names  # fmt: skip
 
 
 def test_context_without_stored_features_or_rows() -> None:
