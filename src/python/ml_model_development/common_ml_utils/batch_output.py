@@ -23,6 +23,7 @@ from ml_model_development.common_ml_utils.columnar_rules import (
     context_columns,
     decide_columns_of,
     joined,
+    referenced_attributes,
 )
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import RuleSet
@@ -69,8 +70,9 @@ def decide_columns(
         value = context[name]
         out[name] = joined(value) if isinstance(value, Coded) else value
     if spec.ruleset is not None:
+        used = referenced_attributes(spec.ruleset)
         columns = {
-            **{name: column_of(x[name]) for name in c.feature_names},
+            **{name: column_of(x[name]) for name in c.feature_names if name in used},
             "score": out["score"].to_numpy(),
             **context,
         }

@@ -138,11 +138,17 @@ def decide_columns_of(
     return labels, joined_names(fired, names)
 
 
+def referenced_attributes(ruleset: RuleSet) -> set[str]:
+    """The attributes some condition of ``ruleset`` reads: the only columns worth preparing."""
+    return {c.attribute for rule in ruleset.rules for c in rule.conditions}
+
+
 def flag_patterns(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a 2-D bool array and, per row, the index of its pattern.
 
-    Up to 62 columns, each row is packed into one int64 first (a 1-D unique is far faster
-    than ``np.unique(axis=0)``).
+    Each row is packed into one int64 first; up to 20 columns the patterns are found with a
+    lookup table (linear; a sort-based ``np.unique`` of 10M rows took 2x as long per row as
+    of 1M), up to 62 with a 1-D ``np.unique``, beyond that with ``np.unique(axis=0)``.
     """
     n, k = flags.shape
     if n == 0 or k == 0:
@@ -150,8 +156,18 @@ def flag_patterns(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if k > 62:
         patterns, inverse = np.unique(flags, axis=0, return_inverse=True)
         return patterns, inverse.reshape(-1)
-    packed = flags.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
-    codes, inverse = np.unique(packed, return_inverse=True)
+    packed = np.zeros(n, dtype=np.int64)
+    for j in range(k):
+        packed |= flags[:, j].astype(np.int64) << j
+    if k <= 20:
+        seen = np.zeros(1 << k, dtype=bool)
+        seen[packed] = True
+        codes = np.flatnonzero(seen)
+        lookup = np.zeros(1 << k, dtype=np.int64)
+        lookup[codes] = np.arange(len(codes))
+        inverse = lookup[packed]
+    else:
+        codes, inverse = np.unique(packed, return_inverse=True)
     patterns = ((codes[:, None] >> np.arange(k, dtype=np.int64)) & 1).astype(bool)
     return patterns, inverse.reshape(-1)
 
@@ -173,7 +189,10 @@ def context_columns(stored: pd.DataFrame, contract: ModelContract) -> dict[str, 
     path hands the rules; :func:`joined_names` gives the comma-joined output form.
     """
     names = [f.name for f in contract.stored_features]
-    missing = stored[names].isna().to_numpy() if names else np.zeros((len(stored), 0), bool)
+    # column by column: stored[names] would copy the whole frame first (2.4 s of 10M rows)
+    missing = np.zeros((len(stored), len(names)), dtype=bool)
+    for j, name in enumerate(names):
+        missing[:, j] = stored[name].isna().to_numpy()
     profile = list(contract.entity_view_features)
     if not profile:
         entity_known: Any = np.full(len(stored), None, dtype=object)

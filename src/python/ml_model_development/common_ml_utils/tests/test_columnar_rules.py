@@ -163,3 +163,12 @@ def test_context_without_stored_features_or_rows() -> None:
     assert len(ctx["degraded"]) == 0 and len(joined(ctx["missing_features"])) == 0
     patterns, inverse = flag_patterns(np.zeros((4, 0), dtype=bool))
     assert patterns.shape == (1, 0) and inverse.tolist() == [0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("width", [3, 25, 70], ids=["table", "unique", "rows"])
+def test_flag_patterns_index_every_row_by_its_pattern(width: int) -> None:
+    flags = np.random.default_rng(width).random((500, width)) < 0.05
+    flags[:100] = flags[100:200]  # repeated patterns
+    patterns, inverse = flag_patterns(flags)
+    assert (patterns[inverse] == flags).all()
+    assert len({tuple(p) for p in patterns.tolist()}) == len(patterns)  # each pattern once
