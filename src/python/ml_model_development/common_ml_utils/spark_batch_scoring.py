@@ -1,4 +1,4 @@
-"""Batch scoring on Spark: the single-process engine's per-row code, run per partition.
+"""Batch scoring on Spark: the single-process engine's decide code, run per partition.
 
 Only ``batch-scoring-spark.pex`` imports this module (see :mod:`batch_runtime`), so pyspark
 stays out of ``trainer.pex``. The driver has already read the day's rows and the registered
@@ -10,7 +10,7 @@ row by row (``tests/test_spark_batch_scoring.py`` checks it against the single p
 How the rows travel, and why:
 
 * **In:** the model input (``trainer.features``: float32 numerics, strings), the raw stored
-  features (for :func:`read_context`) and a row number go to a temporary parquet file with
+  features (for the read context) and a row number go to a temporary parquet file with
   ``ROW_GROUP_ROWS``-row groups that Spark reads in parallel. Parquet keeps float32 and
   strings exactly, so each task sees the values the single process scores, and the driver
   does not stream millions of rows through py4j.
