@@ -15,7 +15,8 @@ what is left and appends the encoded pairs to the shadow log (:mod:`mlops_common
 in one write. The response never waits for the challenger, and between two chunks (~1 ms)
 waiting requests run. None of the challenger's errors reaches a client: a failing challenger
 becomes ``error`` records and ``mlops_shadow_errors_total``. A full queue drops samples
-(counted in ``stats``), never requests.
+(counted in ``stats``), never requests. What each handled pair leaves behind (metrics, its
+log line) is :mod:`.shadow_pairs`.
 
 Why a task and not a thread: with a worker thread the service spent +167 us CPU per request
 and 1.8x the p99 at 100% shadow (serving benchmark, 2026-12-02) although the worker's own
@@ -37,26 +38,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import random
 import time
-import uuid
 import zlib
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import orjson
 
 from ml_model_services.common_service_libs.challenger import ChallengerSlot, loaded_version
 from ml_model_services.common_service_libs.model_handler import ModelHandler
 from ml_model_services.common_service_libs.onnx_session import LoadedModel
 from ml_model_services.common_service_libs.service_metrics import ServiceMetrics
+from ml_model_services.common_service_libs.shadow_pairs import ShadowItem, ShadowPairRecorder
 from mlops_common.label_engine import RuleSet
-from mlops_common.shadow_log import SCHEMA_VERSION, ShadowLogWriter
+from mlops_common.shadow_log import ShadowLogWriter
 
+__all__ = ["CANARY_BUCKETS", "ShadowItem", "ShadowScorer", "canary_bucket"]
 log = logging.getLogger(__name__)
 CANARY_BUCKETS = 10_000
 
@@ -65,27 +64,6 @@ def canary_bucket(entity_id: Any) -> float:
     """Where an entity falls in [0, 1): the same on every replica, restart and release
     (CRC-32 of its id), so a canary share of 0.1 always means the same card holders."""
     return (zlib.crc32(str(entity_id).encode()) % CANARY_BUCKETS) / CANARY_BUCKETS
-
-
-@dataclass(slots=True)
-class ShadowItem:
-    """What the request path hands over: the champion's side of one pair."""
-
-    decided_at: str  # ISO 8601 UTC, the response's decision_time
-    entity_id: Any
-    event_id: Any
-    row: dict[str, Any]  # the feature vector the champion scored
-    facts: dict[str, Any]  # what the champion's rules read (row, request fields, context)
-    champion_version: str
-    champion_score: float
-    champion_label: str
-    challenger: LoadedModel
-    decided_by: str = "champion"
-    challenger_score: float | None = None  # set for canary rows (scored in line)
-    challenger_label: str | None = None
-    error: str | None = None
-    encoded: Any = None  # the champion's encoded row (lean contract), reused when the
-    encoder: Any = None  # challenger's FeatureEncoder equals this one (the champion's)
 
 
 class ShadowScorer:
@@ -117,10 +95,7 @@ class ShadowScorer:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._chunk_due = False  # a chunk is scheduled with call_soon
-        self._lines: dict[str, list[bytes]] = {}  # encoded pairs waiting for the next write
-        self._ids = itertools.count(1)
-        self._id_prefix = uuid.uuid4().hex[:12]  # request ids: unique per process, no syscall
-        self._children: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self.recorder = ShadowPairRecorder(metrics, model, writer, self.stats)
 
     # --- request path (event loop) -----------------------------------------------------
     def challenger(self) -> LoadedModel | None:
@@ -186,7 +161,7 @@ class ShadowScorer:
             except Exception:  # - the worker must outlive any one bad batch
                 log.exception("shadow worker: batch failed; continuing")
             finally:  # also when cancelled at shutdown: pairs already scored are kept
-                self._write()
+                self.recorder.write()
 
     def drain(self) -> int:
         """Score and log everything queued now; returns how many pairs were handled."""
@@ -195,7 +170,7 @@ class ShadowScorer:
             batch = self._take()
             self._handle(batch)
             done += len(batch)
-        self._write()
+        self.recorder.write()
         return done
 
     def _take(self) -> list[ShadowItem]:
@@ -226,12 +201,7 @@ class ShadowScorer:
                 facts = item.facts  # the request's own dict, done with: no copy
                 facts["score"] = score
                 item.challenger_score, item.challenger_label = score, decide(facts).label
-        lines = self._lines
-        for item in batch:
-            self._count(item)
-            if self.writer is not None:
-                day, line = self._encode(item)
-                lines.setdefault(day, []).append(line)
+        self.recorder.record(batch)
 
     def _predict(self, challenger: LoadedModel, items: list[ShadowItem]) -> list[float]:
         """The challenger's scores, on the champion's encoded rows when the two graphs encode
@@ -244,75 +214,6 @@ class ShadowScorer:
         ):
             return challenger.predict_encoded(np.stack([i.encoded for i in items]))
         return challenger.predict([i.row for i in items])
-
-    def _pair_children(self, champion_version: str, challenger_version: str) -> tuple[Any, ...]:
-        key = (champion_version, challenger_version)
-        found = self._children.get(key)
-        if found is None:
-            m, service, model = self.metrics, self.metrics.service, self.model
-            pair = (service, model, champion_version, challenger_version)
-            found = self._children[key] = (
-                m.shadow_predictions.child(*pair),
-                m.shadow_errors.child(*pair),  # exported from 0 on, so a rate() has series
-                m.shadow_score.child(service, model, champion_version, "champion"),
-                m.shadow_score.child(service, model, challenger_version, "challenger"),
-            )
-        return found
-
-    def _count(self, item: ShadowItem) -> None:
-        challenger_version = item.challenger.ref.version
-        predictions, errors, champion_score, challenger_score = self._pair_children(
-            item.champion_version, challenger_version
-        )
-        if item.challenger_score is None:
-            errors.value += 1
-            self.stats["errors"] += 1
-            return
-        predictions.value += 1
-        self.stats["scored"] += 1
-        champion_score.observe(item.champion_score)
-        challenger_score.observe(item.challenger_score)
-        if item.challenger_label != item.champion_label:
-            m = self.metrics
-            m.shadow_changes.child(
-                m.service, self.model, item.champion_version, challenger_version,
-                item.champion_label, str(item.challenger_label),
-            ).value += 1  # fmt: skip
-
-    def _encode(self, item: ShadowItem) -> tuple[str, bytes]:
-        """``(UTC day, JSON line)`` of the :class:`~mlops_common.shadow_log.ShadowRecord`
-        fields, written with orjson: ``dataclasses.asdict`` + ``json.dumps`` cost 20 of the
-        worker's 39 us per pair (cProfile, 2026-12-02); the reader still validates every
-        line into a ``ShadowRecord``. ``ts`` is the response's own ``decision_time`` string."""
-        ts = item.decided_at
-        record = {
-            "ts": ts,
-            "request_id": f"{self._id_prefix}-{next(self._ids)}",
-            "entity_id": item.entity_id,
-            "event_id": item.event_id,
-            "champion_version": item.champion_version,
-            "challenger_version": item.challenger.ref.version,
-            "champion_score": item.champion_score,
-            "challenger_score": item.challenger_score,
-            "champion_label": item.champion_label,
-            "challenger_label": item.challenger_label,
-            "decided_by": item.decided_by,
-            "service": self.metrics.service,
-            "error": item.error,
-            "schema": SCHEMA_VERSION,
-        }
-        return ts[:10], orjson.dumps(record)
-
-    def _write(self) -> None:
-        lines = self._lines
-        if self.writer is None or not lines:
-            return
-        self._lines = {}
-        try:
-            self.stats["logged"] += self.writer.append_lines(lines)
-        except OSError as exc:
-            lost = sum(len(v) for v in lines.values())
-            log.warning("shadow log not written (%s): %d pairs lost", exc, lost)
 
     def status(self) -> dict[str, Any]:
         model = self.slot.current
