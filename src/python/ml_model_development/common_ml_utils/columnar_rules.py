@@ -20,8 +20,7 @@ hit every operator and every odd value.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,16 +29,7 @@ import pandas as pd
 
 from mlops_common.contracts.features import ModelContract
 from mlops_common.label_engine import RuleSet
-from mlops_common.label_engine.rules import Condition
-
-_NUMPY_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "eq": operator.eq,
-    "ne": operator.ne,
-    "gt": operator.gt,
-    "gte": operator.ge,
-    "lt": operator.lt,
-    "lte": operator.le,
-}
+from mlops_common.label_engine.rules import COMPARISONS, Condition
 
 
 @dataclass(frozen=True)
@@ -96,15 +86,15 @@ def _numeric_mask(op: str, expected: Any, column: np.ndarray) -> np.ndarray | No
     if kind not in "biuf":
         return None
     operands = list(expected) if op in ("in", "not_in") else [expected]
-    if op not in _NUMPY_COMPARE and op not in ("in", "not_in"):
+    if op not in COMPARISONS and op not in ("in", "not_in"):
         return None
     if not all(map(_is_number, operands)):
         return None
     if kind in "iu" and any(isinstance(e, float) for e in operands):
         return None  # int64 -> float64 would round above 2**53; Python compares exactly
     values = column.astype(np.float64) if kind == "f" else column
-    if op in _NUMPY_COMPARE:
-        mask = np.asarray(_NUMPY_COMPARE[op](values, expected), dtype=bool)
+    if op in COMPARISONS:
+        mask = np.asarray(COMPARISONS[op](values, expected), dtype=bool)
     else:
         mask = np.isin(values, np.asarray(operands), invert=op == "not_in")
     return mask & ~np.isnan(values) if kind == "f" else mask
