@@ -85,7 +85,6 @@ class ShadowScorer:
         interval_s: float = 0.05,
     ) -> None:
         self.slot, self.champion, self.rules, self.metrics = slot, champion, rules, metrics
-        self.writer, self.model = writer, model
         self.share, self.canary_share = share, canary_share
         self._canary_limit = int(round(canary_share * CANARY_BUCKETS))
         self._queue: deque[ShadowItem] = deque()
