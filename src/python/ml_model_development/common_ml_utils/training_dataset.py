@@ -2,10 +2,10 @@
 
 The run lists the rows the model was fitted on: name, digest (a hash of every row, so two runs
 on the same rows show the same digest and runs on different rows do not), source, schema, row
-count (the dataset's profile) and, as input tags, the time range and data cutoff. The rows come from a Feast feature
-service joined to labelled entity rows, which no built-in MLflow source describes, so
-:class:`FeatureServiceSource` records the feature service and the entity rows' location.
-Only the metadata is logged, never the rows themselves.
+count (the dataset's profile) and, as input tags, the time range and data cutoff. The rows
+come from a Feast feature service joined to labelled entity rows, which no built-in MLflow
+source describes, so :class:`FeatureServiceSource` records the feature service and the entity
+rows' location. Only the metadata is logged, never the rows themselves.
 
 **Digest and schema are computed per column** (:func:`frame_digest`, :func:`frame_schema`), not
 by ``mlflow.data.from_pandas``'s defaults. Those visit every cell in Python: the digest maps
