@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import onnxruntime as ort
 from mlops_common.contracts.features import FRAUD
 from mlops_common.contracts.onnx_signature import FEATURES_INPUT, FeatureEncoder
 from mlops_common.http_wait import wait_until_ready
+from mlops_common.ports import free_port
 
 API_KEY = "bench-key"
 FIXTURE = "src.python.ml_model_development.testing/serving-fixture.pex"
@@ -35,12 +35,6 @@ REQUEST = {
     "country": "DE",
     "hour_of_day": 3,
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Procs:
