@@ -84,6 +84,10 @@ def check_registered_model(trainer: BaseModelTrainer, alias: str = "champion") -
     assert dataset.source_type == "feast_feature_service" and dataset.digest
     assert dataset.source is not None and dataset.profile is not None
     assert json.loads(dataset.source)["feature_service"] == contract.feature_service
+    # The schema is computed per column (training_dataset.frame_schema); None would mean failed.
+    assert dataset.schema is not None
+    logged_columns = {c["name"] for c in json.loads(dataset.schema)["mlflow_colspec"]}
+    assert logged_columns >= {*contract.feature_names, contract.label}
     train_rows = int(run.data.params["train_rows"])
     assert json.loads(dataset.profile)["num_rows"] == train_rows == int(tags["rows"])
     assert tags["time_start"] <= tags["time_end"] <= tags["data_cutoff"]
