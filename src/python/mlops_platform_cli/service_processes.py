@@ -43,12 +43,21 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 
 def pid_alive(pid: int) -> bool:
+    """True while ``pid`` runs; an exited process nobody has reaped yet (a zombie) is gone.
+
+    ``mlops stop`` stops what an earlier ``mlops serve`` started, which is no longer its child:
+    the process was reparented to PID 1 or a subreaper (a container's init, a test runner) that
+    may reap late or never, and ``kill(pid, 0)`` alone would wait out the whole timeout.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    with contextlib.suppress(OSError):  # no /proc (not Linux): kill() is all there is
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(") ", 1)[1][:1] != "Z"
     return True
 
 

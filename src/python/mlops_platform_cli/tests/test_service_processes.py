@@ -1,4 +1,6 @@
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,3 +40,16 @@ def test_never_ready_times_out_and_cleans_up(tmp_path: Path) -> None:
     with pytest.raises(ServiceStartError, match="not ready"):
         start_service(_spec(READY_AFTER_S="999"), tmp_path, ready_timeout_s=2)
     assert not (tmp_path / "tiny.pid").exists()
+
+
+def test_an_exited_process_nobody_reaped_is_not_alive() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    stat = Path(f"/proc/{child.pid}/stat")
+    deadline = time.monotonic() + 10
+    while stat.read_text().rsplit(") ", 1)[1][:1] != "Z" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert stat.read_text().rsplit(") ", 1)[1][:1] == "Z"  # exited, not yet waited for
+        assert pid_alive(child.pid) is False
+    finally:
+        child.wait()
