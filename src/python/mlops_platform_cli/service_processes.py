@@ -1,6 +1,7 @@
 """Start, wait for and stop long-running service PEXes without a process supervisor.
 
-Used by ``mlops serve`` on a laptop and by the Ansible non-systemd runner. Each service gets a
+Used by ``mlops serve``/``mlops stop`` on a laptop (the servers' equivalent without systemd is
+the shell script ``mlops-runner`` of the Ansible role ``supervised_process``). Each service gets a
 pid file and a log file under ``<run_dir>``; "ready" means its ``/health/ready`` answered 200,
 not merely that the process started, so callers never send traffic to a half-loaded model.
 """
