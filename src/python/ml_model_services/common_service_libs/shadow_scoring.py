@@ -27,7 +27,7 @@ micro-run, 2026-12-02). Why a chunk as soon as it is queued and not every 50 ms:
 dicts then die young instead of being promoted by the collector; at 100% shadow the serving
 benchmark went from 1.14x CPU / 1.38x p99 of shadow off (2026-12-02 20:27) to 1.04x-1.25x CPU
 and 0.95x-1.37x p99 over five runs on 2026-12-03, the spread being the machine's (the
-worker's own CPU is 13-14 us a pair; ml_model_services/README.md has every run).
+worker's own CPU is 13-17 us a pair; ml_model_services/benchmarks/RESULTS.md has every run).
 
 **Canary** (``MLOPS_SERVICE_CANARY_SHARE``): a sticky share of entities (CRC-32 of the entity
 id, the same on every replica and restart) gets the challenger's decision, scored in line;
