@@ -6,10 +6,13 @@ configparser; YAML files are parsed and their key fields asserted.
 """
 
 import configparser
+import json
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
@@ -19,6 +22,16 @@ from platform_infrastructure.ansible_runner import REPO_ANSIBLE_DIR, run_playboo
 PLAYBOOK = REPO_ANSIBLE_DIR / "playbooks" / "render_configs.yml"
 VAULT_EXAMPLE = REPO_ANSIBLE_DIR / "inventories" / "prod" / "vault.example.yml"
 SERVER1, SERVER2, SERVER3 = "10.0.0.11", "10.0.0.12", "10.0.0.13"
+# Secrets with characters a URL or an INI file must escape ("/" ends a URL's host part, "%" is
+# configparser's interpolation): every rendered URL must give them back unchanged.
+REDIS_PASSWORD = "r/e:d@is%1"
+PG_PASSWORD = "p/g:s@ql%2"
+SECRETS = {
+    "vault_redis_password": REDIS_PASSWORD,
+    "vault_postgresql_feast_password": PG_PASSWORD,
+    "vault_postgresql_mlflow_password": PG_PASSWORD,
+    "vault_postgresql_airflow_password": PG_PASSWORD,
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +46,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "ansible_become": False,
             "ansible_python_interpreter": sys.executable,
             **yaml.safe_load(VAULT_EXAMPLE.read_text()),
+            **SECRETS,
         },
         inventory="prod",
     )
@@ -43,6 +57,18 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _env_file(path: Path) -> dict[str, str]:
     lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
     return dict(line.split("=", 1) for line in lines)
+
+
+def _shell_env_file(path: Path) -> dict[str, str]:
+    """An env file whose values are shell-quoted (what a shell or systemd reads)."""
+    return {key: shlex.split(value)[0] for key, value in _env_file(path).items()}
+
+
+def _url_parts(url: str) -> tuple[str | None, str | None, int | None, str | None]:
+    """(decoded password, host, port, path) of a URL, as the components' clients read it."""
+    parts = urlsplit(url)
+    password = unquote(parts.password) if parts.password else None
+    return password, parts.hostname, parts.port, parts.path
 
 
 def test_prometheus_config_passes_promtool_and_scrapes_inventory_hosts(rendered: Path) -> None:
@@ -122,11 +148,15 @@ def test_alertmanager_config_passes_amtool(rendered: Path) -> None:
 
 
 def test_airflow_cfg_parses_and_points_at_server1_postgres(rendered: Path) -> None:
-    cfg = configparser.ConfigParser(interpolation=None)
+    # Airflow reads airflow.cfg with configparser's interpolation ("%%" is one "%").
+    cfg = configparser.ConfigParser()
     cfg.read(rendered / "server2" / "airflow.cfg")
     assert cfg["core"]["load_examples"] == "False"
     assert cfg["database"]["sql_alchemy_conn"].startswith("postgresql+psycopg://airflow:")
-    assert f"@{SERVER1}:5432/airflow" in cfg["database"]["sql_alchemy_conn"]
+    assert _url_parts(cfg["database"]["sql_alchemy_conn"]) == (
+        PG_PASSWORD, SERVER1, 5432, "/airflow"
+    )  # fmt: skip
+    assert not cfg.has_option("mlops", "redis_url")  # a secret; airflow.env has it
     assert cfg["api"]["base_url"] == f"http://{SERVER2}:8080"
     assert cfg["mlops"]["mlflow_tracking_uri"] == f"http://{SERVER2}:5000"
 
@@ -161,8 +191,8 @@ def test_feast_feature_store_yaml_for_servers(rendered: Path) -> None:
     assert "CHANGE_ME" not in (rendered / "server2" / "feature_store.yaml").read_text()
     secrets = _env_file(rendered / "server2" / "feast.env")
     assert secrets == {
-        "MLOPS_FEAST_POSTGRES_PASSWORD": "CHANGE_ME",
-        "MLOPS_FEAST_REDIS_PASSWORD": "CHANGE_ME",
+        "MLOPS_FEAST_POSTGRES_PASSWORD": PG_PASSWORD,
+        "MLOPS_FEAST_REDIS_PASSWORD": REDIS_PASSWORD,
     }
     offline = fs["offline_store"]
     assert (offline["type"], offline["host"], offline["database"], offline["sslmode"]) == (
@@ -175,10 +205,8 @@ def test_feast_feature_store_yaml_for_servers(rendered: Path) -> None:
 
 def test_mlflow_server_settings(rendered: Path) -> None:
     env = _env_file(rendered / "server2" / "mlflow-server.env")
-    assert (
-        env["MLFLOW_BACKEND_STORE_URI"]
-        == f"postgresql+psycopg://mlflow:CHANGE_ME@{SERVER1}:5432/mlflow"
-    )
+    assert env["MLFLOW_BACKEND_STORE_URI"].startswith("postgresql+psycopg://mlflow:")
+    assert _url_parts(env["MLFLOW_BACKEND_STORE_URI"]) == (PG_PASSWORD, SERVER1, 5432, "/mlflow")
     assert env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
     assert env["MLFLOW_HOST"] == "0.0.0.0"
 
@@ -195,8 +223,11 @@ def test_service_unit_and_env(rendered: Path) -> None:
     assert unit["Service"]["Restart"] == "on-failure"
     assert unit["Service"]["User"] == "mlops"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
-    env = _env_file(rendered / "server3" / "fraud-detection-api.env")
-    assert env["MLOPS_REDIS_URL"] == f"redis://{SERVER2}:6379/0"
+    env = _shell_env_file(rendered / "server3" / "fraud-detection-api.env")
+    # The API authenticates to Redis with the password redis.conf requires.
+    assert _url_parts(env["MLOPS_REDIS_URL"]) == (REDIS_PASSWORD, SERVER2, 6379, "/0")
+    redis_conf = (rendered / "server2" / "redis.conf").read_text().splitlines()
+    assert f"requirepass {REDIS_PASSWORD}" in redis_conf
     assert env["MLOPS_MLFLOW_TRACKING_URI"] == f"http://{SERVER2}:5000"
 
 
@@ -213,7 +244,29 @@ def test_filebeat_spark_kafka_and_platform_env(rendered: Path) -> None:
     )
     assert spark["spark.master"] == f"spark://{SERVER1}:7077"
     platform = _env_file(rendered / "server1" / "platform.env")
-    assert (
-        platform["MLOPS_POSTGRES_DSN"]
-        == f"postgresql://feast:CHANGE_ME@{SERVER1}:5432/feast_offline"
-    )
+    assert platform["MLOPS_POSTGRES_DSN"].startswith("postgresql://feast:")
+    assert _url_parts(platform["MLOPS_POSTGRES_DSN"]) == (
+        PG_PASSWORD, SERVER1, 5432, "/feast_offline"
+    )  # fmt: skip
+    assert _url_parts(platform["MLOPS_REDIS_URL"]) == (REDIS_PASSWORD, SERVER2, 6379, "/0")
+
+
+def test_airflow_env_reaches_every_service_with_its_secrets(rendered: Path) -> None:
+    """The DAGs' environment on server 2: the components' URLs with their passwords, and a
+    connection per model service (the training DAGs reload the API after a promotion and the
+    shadow DAGs pull its log through it: without one both silently do nothing in prod)."""
+    env = _shell_env_file(rendered / "server2" / "airflow.env")
+    assert _url_parts(env["MLOPS_REDIS_URL"]) == (REDIS_PASSWORD, SERVER2, 6379, "/0")
+    assert _url_parts(env["MLOPS_POSTGRES_DSN"]) == (PG_PASSWORD, SERVER1, 5432, "/feast_offline")
+    apis = {
+        key: json.loads(value) for key, value in env.items() if key.endswith("_API")
+    }  # fmt: skip
+    assert sorted(apis) == [
+        "AIRFLOW_CONN_MLOPS_CUSTOMER_CHURN_API",
+        "AIRFLOW_CONN_MLOPS_FRAUD_DETECTION_API",
+    ]
+    assert (apis["AIRFLOW_CONN_MLOPS_FRAUD_DETECTION_API"]["host"],
+            apis["AIRFLOW_CONN_MLOPS_FRAUD_DETECTION_API"]["port"]) == (SERVER3, 8001)  # fmt: skip
+    assert apis["AIRFLOW_CONN_MLOPS_CUSTOMER_CHURN_API"]["port"] == 8002
+    redis = json.loads(env["AIRFLOW_CONN_MLOPS_REDIS"])
+    assert (redis["host"], redis["password"]) == (SERVER2, REDIS_PASSWORD)

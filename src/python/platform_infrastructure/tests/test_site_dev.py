@@ -90,6 +90,10 @@ def test_site_dev_provisions_this_machine_and_second_run_changes_nothing(
     assert status == 200
     status, _ = process_runner.http_get(f"http://127.0.0.1:{service_port}/health/ready")
     assert status == 200
+    # Grafana's dashboards as code are installed where its provisioning points.
+    installed = sorted(p.name for p in (mlops_root / "grafana" / "dashboards").glob("*.json"))
+    assert installed == sorted(p.name for p in Path("dashboards/grafana/dashboards").glob("*.json"))
+    assert len(installed) >= 3, installed
     env_text = (mlops_root / "etc" / "platform.env").read_text()
     assert "MLOPS_REDIS_URL=redis://127.0.0.1:6379/0" in env_text
     assert f"@127.0.0.1:5432/{prefix}feast_offline" in env_text
