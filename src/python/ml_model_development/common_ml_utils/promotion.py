@@ -16,6 +16,13 @@ a winner over an existing champion stays ``challenger`` in shadow instead
 (``shadow_promotion.py``; ``promoted: false``, ``shadow: true``). The retraining report's history reads
 these version tags (``ml_reporting_monitoring.reports.mlflow_queries``). The champion's ONNX graph and signature are
 copied to ``$MLOPS_HOME/models/<name>/champion/`` so consumers without MLflow can load it.
+
+The ``champion`` alias is the decision of record and moves before that copy is written. A
+failure between the two (download error, full disk, killed worker; Airflow retries the task)
+leaves a champion whose copy is stale or missing, so a re-run that finds the challenger already
+champion checks the copy (``version.json``): when it holds another version it publishes it and
+reports ``promoted: true``, so the DAG reloads the service and records the promotion. With the
+copy up to date it is a no-op as before (``promoted: false``, "challenger is already champion").
 """
 
 from __future__ import annotations
@@ -78,10 +85,27 @@ def champion_dir(trainer: BaseModelTrainer) -> Path:
     return trainer.platform.home / "models" / trainer.name / trainer.contract.champion_alias
 
 
+def published_version(trainer: BaseModelTrainer) -> str | None:
+    """The version in the published champion folder; ``None`` when it is missing or unreadable.
+
+    Read by a re-run of promotion to tell a finished promotion from one whose copy failed.
+    """
+    try:
+        meta = json.loads((champion_dir(trainer) / "version.json").read_text())
+        return str(meta["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def publish_champion(trainer: BaseModelTrainer, version: str, run_id: str) -> Path:
-    """Copy the champion's ONNX graph + signature to a stable folder for services."""
+    """Copy the champion's ONNX graph + signature to a stable folder for services.
+
+    Downloads go to a staging folder first, and the old folder is renamed aside before the new
+    one is renamed in, so a failure before the swap leaves the old copy in place.
+    """
     target = champion_dir(trainer)
     staging = target.with_name(target.name + ".tmp")
+    previous = target.with_name(target.name + ".old")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for artifact in (ONNX_ARTIFACT_PATH, SIGNATURE_ARTIFACT_PATH):
@@ -90,8 +114,11 @@ def publish_champion(trainer: BaseModelTrainer, version: str, run_id: str) -> Pa
     (staging / "version.json").write_text(
         json.dumps({"registered_model_name": trainer.name, "version": version, "run_id": run_id})
     )
-    shutil.rmtree(target, ignore_errors=True)
+    shutil.rmtree(previous, ignore_errors=True)
+    if target.exists():
+        target.rename(previous)
     staging.rename(target)
+    shutil.rmtree(previous, ignore_errors=True)
     return target
 
 
@@ -131,6 +158,29 @@ def _tag_decision(decision: PromotionDecision, run_id: str) -> None:
             PROMOTED_AT_TAG.format(alias="champion"),
             tags["promotion_decided_at"],
         )
+
+
+def _already_champion(trainer: BaseModelTrainer, version: str) -> tuple[bool, str]:
+    """(promoted, reason) when the challenger is the champion already.
+
+    Either nothing new to promote (a no-op), or an earlier run moved the alias and stopped
+    before publishing (the task is retried): then the copy is stale or missing, and this run
+    completes that promotion so the published copy, the reload and the asset event follow.
+    """
+    published = published_version(trainer)
+    if published == version:
+        return False, "challenger is already champion"
+    held = "no model" if published is None else f"v{published}"
+    return True, (
+        f"completing the promotion of v{version}: it is already champion but"
+        f" {champion_dir(trainer)} held {held} (an earlier run stopped after moving the alias)"
+    )
+
+
+def _previous_champion(tags: dict[str, str], fallback: str) -> str | None:
+    """The champion a completed promotion replaced, as its first run tagged it."""
+    previous = tags.get("promotion_previous_champion", fallback)
+    return None if previous == "none" else previous
 
 
 def _compare(
@@ -182,11 +232,14 @@ def evaluate_and_promote(trainer: BaseModelTrainer) -> PromotionDecision:
     shown = "n/a" if challenger_score is None else f"{challenger_score:.4f}"
     trainer.say(f"challenger v{challenger.version} {metric}={shown}")
     champion_score = None
+    champion_version = None if champion is None else str(champion.version)
     if champion is None:
         promoted, reason = True, "no champion yet"
     elif same:
-        promoted, reason = False, "challenger is already champion"
         champion_score = challenger_score
+        promoted, reason = _already_champion(trainer, str(challenger.version))
+        if promoted:  # report the champion the interrupted run replaced, as it tagged it
+            champion_version = _previous_champion(challenger.tags, str(champion.version))
     elif challenger_score is None:
         promoted = False
         reason = (
@@ -202,7 +255,7 @@ def evaluate_and_promote(trainer: BaseModelTrainer) -> PromotionDecision:
         registered_model_name=name,
         metric=metric,
         challenger_version=str(challenger.version),
-        champion_version=None if champion is None else str(champion.version),
+        champion_version=champion_version,
         challenger_score=challenger_score,
         champion_score=champion_score,
         margin=margin,

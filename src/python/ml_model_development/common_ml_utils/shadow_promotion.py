@@ -23,6 +23,13 @@ Every check writes its figures as version tags (``promotion_shadow_*``, threshol
 evidence; a promotion also writes ``promotion_evidence=shadow``, ``promotion_promoted=true``,
 ``promotion_previous_champion``, ``promotion_reason`` and ``promotion.champion``, the tags the
 retraining report reads — next to the offline gate's tags from when it entered shadow.
+
+A promotion writes those tags (``shadow_state=promoted``, the decision of record) first, then
+moves ``champion``, publishes the copy and removes the ``challenger`` alias last. Airflow
+retries a failed task, so a run that finds the challenger already tagged ``promoted`` finishes
+that promotion (:func:`_finish`: each step is skipped when already done) and reports it
+(``verdict: promote``, ``promoted: true``) instead of calling it "not in shadow" or "already
+champion", which would leave the published copy stale and the service not reloaded.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+from mlflow.entities.model_registry import ModelVersion
 from mlflow.tracking import MlflowClient
 
 from ml_model_development.common_ml_utils import mlflow_utils
@@ -47,6 +55,7 @@ from ml_model_development.common_ml_utils.shadow_evidence import (
 from mlops_common.shadow_log import IN_SHADOW, SHADOW_STATE_TAG, read_shadow_log
 
 SHADOW_STARTED_TAG = "shadow_started_at"
+PROMOTED = "promoted"  # shadow_state of a version promoted on shadow evidence
 TAG_PREFIX = "promotion_shadow_"
 
 
@@ -126,9 +135,44 @@ def _evidence_tags(evidence: ShadowEvidence, policy: ShadowPolicy, verdict: str)
     }
 
 
+def _finish(trainer: BaseModelTrainer, version: str, run_id: str) -> str:
+    """Move ``champion`` to ``version``, publish it, drop ``challenger``; re-runnable.
+
+    The ``challenger`` alias goes last: while it still names the version, a re-run after a
+    failure here finds the version tagged ``promoted`` and calls this again.
+    """
+    from ml_model_development.common_ml_utils.promotion import (
+        champion_dir,
+        publish_champion,
+        published_version,
+    )
+
+    name, c = trainer.name, trainer.contract
+    mlflow_utils.set_alias(name, c.champion_alias, version)
+    published = (
+        champion_dir(trainer)
+        if published_version(trainer) == version
+        else publish_champion(trainer, version, run_id)
+    )
+    MlflowClient().delete_registered_model_alias(name, c.challenger_alias)
+    return str(published)
+
+
+def _interrupted(challenger: ModelVersion | None, champion: ModelVersion | None) -> bool:
+    """Did an earlier run record this promotion (tags) and stop before finishing it?
+
+    Only while the champion is the one it replaced or already the challenger, so a challenger
+    alias pointed back at an old promoted version by hand is not promoted again.
+    """
+    if challenger is None or challenger.tags.get(SHADOW_STATE_TAG) != PROMOTED:
+        return False
+    previous = challenger.tags.get("promotion_previous_champion")
+    return champion is None or str(champion.version) in (str(challenger.version), previous)
+
+
 def promote_challenger(trainer: BaseModelTrainer, today: date | None = None) -> ShadowDecision:
     """Check the shadow evidence of the current challenger; promote, wait or flag it."""
-    from ml_model_development.common_ml_utils.promotion import PROMOTED_AT_TAG, publish_champion
+    from ml_model_development.common_ml_utils.promotion import PROMOTED_AT_TAG
 
     mlflow_utils.configure(trainer.platform)
     name, c = trainer.name, trainer.contract
@@ -147,6 +191,18 @@ def promote_challenger(trainer: BaseModelTrainer, today: date | None = None) -> 
         shadow_root=str(root),
         thresholds=asdict(policy),
     )
+    if _interrupted(challenger, champion):
+        version, run_id = str(challenger.version), challenger.run_id
+        decision.champion_version = challenger.tags.get("promotion_previous_champion")
+        decision.champion_dir = _finish(trainer, version, run_id)
+        decision.verdict, decision.promoted = "promote", True
+        decision.reason = (
+            f"completing the shadow promotion of v{version} decided at"
+            f" {challenger.tags.get('promotion_decided_at')} (an earlier run stopped before"
+            " finishing it)"
+        )
+        trainer.say(f"'{c.champion_alias}' -> v{version}: {decision.reason}")
+        return decision
     if challenger is None or champion is None:
         decision.reason = f"no '{c.challenger_alias}' and '{c.champion_alias}' pair to compare"
         return decision
@@ -203,16 +259,14 @@ def promote_challenger(trainer: BaseModelTrainer, today: date | None = None) -> 
                 "promotion_previous_champion": str(champion.version),
                 "promotion_champion_version": str(champion.version),
                 "promotion_decided_at": decided_at,
-                SHADOW_STATE_TAG: "promoted",
+                SHADOW_STATE_TAG: PROMOTED,
             }
         )
-        _set_tags(name, version, run_id, tags)
         MlflowClient().set_model_version_tag(
             name, version, PROMOTED_AT_TAG.format(alias=c.champion_alias), decided_at
         )
-        mlflow_utils.set_alias(name, c.champion_alias, version)
-        MlflowClient().delete_registered_model_alias(name, c.challenger_alias)
-        decision.champion_dir = str(publish_champion(trainer, version, run_id))
+        _set_tags(name, version, run_id, tags)  # shadow_state=promoted last: the record
+        decision.champion_dir = _finish(trainer, version, run_id)
         decision.promoted = True
         trainer.say(f"'{c.champion_alias}' -> v{version} on shadow evidence")
     else:
