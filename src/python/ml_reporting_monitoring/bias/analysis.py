@@ -4,7 +4,13 @@ For each segment column (country, age band, plan, ...) we compute per segment th
 (share predicted positive), the label rate, precision, recall and false-positive rate, then
 each rate's ratio to the reference segment (the largest one by default). Ratios outside
 ``[min_ratio, max_ratio]`` are flagged (the four-fifths rule by default); segments too small
-for a stable rate are reported but never flagged.
+for a stable rate are reported but never flagged. A positive rate against a reference rate of 0
+has ratio ``inf`` and is flagged (``disparity_ratio``); 0 against 0 is ratio 1.
+
+Labels often arrive weeks after the score (chargebacks), so a scored frame has rows whose label
+is still null. Those rows count in the score rate (the model did flag them) but not in the
+label-based rates: a null is not a fraud, and ``astype(bool)`` would make it one. The table
+says how many rows per segment were unlabelled.
 """
 
 from __future__ import annotations
@@ -33,9 +39,11 @@ class BiasReport:
         return set(zip(self.flagged["segment_column"], self.flagged["segment"], strict=True))
 
     def to_dict(self) -> dict:
+        # JSON has no NaN or Infinity: undefined ratios become null, infinite ones "inf".
+        segments = self.table.replace({np.nan: None, np.inf: "inf"})
         return {
             "thresholds": self.thresholds.model_dump(),
-            "segments": self.table.replace({np.nan: None}).to_dict(orient="records"),
+            "segments": segments.to_dict(orient="records"),
             "flagged": [list(s) for s in sorted(self.flagged_segments())],
         }
 
@@ -46,19 +54,41 @@ def age_band(age: pd.Series, edges: tuple[int, ...] = (0, 25, 35, 50, 65, 200)) 
     return pd.cut(age, bins=list(edges), right=False, labels=labels).astype(str)
 
 
-def _rates(labels: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    tp = np.sum(predicted & labels)
-    fp = np.sum(predicted & ~labels)
-    fn = np.sum(~predicted & labels)
-    tn = np.sum(~predicted & ~labels)
+def _rates(labels: pd.Series, predicted: np.ndarray) -> dict[str, float]:
+    """Score rate over every row; label rate, precision, recall and FPR over labelled rows."""
+    known = labels.notna().to_numpy()
+    truth = labels[known].to_numpy().astype(bool)
+    flagged = predicted[known]
+    tp = np.sum(flagged & truth)
+    fp = np.sum(flagged & ~truth)
+    fn = np.sum(~flagged & truth)
+    tn = np.sum(~flagged & ~truth)
     nan = float("nan")
     return {
         "score_rate": float(predicted.mean()),
-        "label_rate": float(labels.mean()),
+        "label_rate": float(truth.mean()) if len(truth) else nan,
         "precision": float(tp / (tp + fp)) if tp + fp else nan,
         "recall": float(tp / (tp + fn)) if tp + fn else nan,
         "fpr": float(fp / (fp + tn)) if fp + tn else nan,
     }
+
+
+def disparity_ratio(rate: float, reference_rate: float) -> float:
+    """``rate / reference_rate``, with a zero reference rate made explicit.
+
+    Against a reference rate of 0 any positive rate is ``inf``: no tolerance band
+    ``[min_ratio, max_ratio]`` around 0 contains it, so the segment is flagged as it would be
+    against a tiny positive reference rate (the four-fifths rule compares the lower rate with
+    the higher one: 0 is below 0.8 of anything). 0 vs 0 is no disparity (ratio 1). An undefined
+    rate (NaN: precision with nobody predicted positive, recall with no positive label, FPR with
+    no negative label) has no ratio and never flags; its cause is the zero score or label rate,
+    which has its own ratio.
+    """
+    if np.isnan(rate) or np.isnan(reference_rate):
+        return float("nan")
+    if reference_rate == 0:
+        return 1.0 if rate == 0 else float("inf")
+    return rate / reference_rate
 
 
 def analyze_prediction_bias(
@@ -81,20 +111,18 @@ def analyze_prediction_bias(
         groups = frame.groupby(frame[column].astype(str), observed=True)
         sizes = groups.size()
         base = (reference or {}).get(column, str(sizes.idxmax()))
-        stats = {}
+        stats, unlabelled = {}, {}
         for name, group in groups:
-            stats[str(name)] = _rates(
-                group[label].to_numpy().astype(bool), group[score].to_numpy(float) >= threshold
-            )
+            stats[str(name)] = _rates(group[label], group[score].to_numpy(float) >= threshold)
+            unlabelled[str(name)] = int(group[label].isna().sum())
         if base not in stats:
             raise ValueError(f"reference segment '{base}' not found in column '{column}'")
         for name, rates in stats.items():
             row = {"segment_column": column, "segment": name, "rows": int(sizes[name]),
-                   "reference": base, **rates}  # fmt: skip
+                   "unlabelled_rows": unlabelled[name], "reference": base, **rates}  # fmt: skip
             flags = []
             for rate in RATES:
-                ref_value = stats[base][rate]
-                ratio = rates[rate] / ref_value if ref_value else float("nan")
+                ratio = disparity_ratio(rates[rate], stats[base][rate])
                 row[f"{rate}_ratio"] = ratio
                 out = not np.isnan(ratio) and not (
                     thresholds.min_ratio <= ratio <= thresholds.max_ratio

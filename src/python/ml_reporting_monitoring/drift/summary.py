@@ -20,6 +20,7 @@ from ml_reporting_monitoring.config import DriftThresholds
 from ml_reporting_monitoring.drift.concept import WindowPerformance, performance_decay
 from ml_reporting_monitoring.drift.distribution import (
     DistributionDrift,
+    Effect,
     continuous_drift,
     feature_drift,
 )
@@ -27,6 +28,21 @@ from ml_reporting_monitoring.drift.missing import MissingShare, missing_share
 from mlops_common.progress import track
 
 _SEVERITY = {"ok": 0, "watch": 1, "drift": 2}
+
+
+def _verdict(effect: Effect, status: str, result: DistributionDrift, p_threshold: float) -> str:
+    """The effect against its threshold and the p-value, true for every status: an effect at
+    its threshold is "ok" when the test says the change may be noise (the p-value gate), and
+    then saying "below" would contradict the numbers beside it."""
+    test = f"{result.test} p {result.p_value:.2g}"
+    value = f"{effect.statistic} {effect.value:.3g}"
+    if status == "drift":
+        return f"{value} >= {effect.threshold:g} ({test})"
+    if status == "watch":
+        return f"{value} >= warning {effect.warning:g} ({test})"
+    if effect.value >= effect.threshold:
+        return f"{value} >= {effect.threshold:g} but not significant ({test} >= {p_threshold:g})"
+    return f"{value} below {effect.threshold:g} ({test})"
 
 
 @dataclass(frozen=True)
@@ -53,12 +69,7 @@ class FeatureDrift:
         if effect is None:
             reason = result.detail
         else:
-            verdict = {"drift": ">=", "watch": ">= warning"}.get(status, "below")
-            reason = (
-                f"{effect.statistic} {effect.value:.3g} {verdict} "
-                f"{effect.threshold if status != 'watch' else effect.warning:g} "
-                f"({result.test} p {result.p_value:.2g}): {result.detail}"
-            )
+            reason = f"{_verdict(effect, status, result, p_value_threshold)}: {result.detail}"
         overall = status
         if missing is not None:
             overall = max(status, missing.status, key=_SEVERITY.__getitem__)

@@ -89,6 +89,13 @@ def _quantile_panel(axis: plt.Axes, ref: np.ndarray, cur: np.ndarray, bins: int 
     axis.legend(fontsize="small", loc="lower right", framealpha=0.9)
 
 
+def _no_values(axis: plt.Axes, text: str) -> None:
+    """An empty panel that says why, so the report keeps one figure per feature."""
+    axis.text(0.5, 0.5, text, ha="center", va="center", transform=axis.transAxes)
+    axis.set_xticks([])
+    axis.set_yticks([])
+
+
 def _category_panel(
     axis: plt.Axes, reference: pd.Series, current: pd.Series, numeric: bool
 ) -> None:
@@ -97,6 +104,9 @@ def _category_panel(
         return counts / max(counts.sum(), 1)
 
     frame = pd.DataFrame({"reference": shares(reference), "current": shares(current)})
+    if frame.empty:  # null in both windows: the statistics say "not compared", nothing to draw
+        _no_values(axis, "no values in either window")
+        return
     frame = frame.fillna(0.0)
     new = frame["reference"] == 0
     if numeric:  # flags, counts, hours: in their natural order
@@ -135,9 +145,7 @@ def feature_figure(feature: FeatureDrift, reference: pd.Series, current: pd.Seri
             _quantile_panel(axes[1], ref, cur)
         else:
             for axis in axes:
-                axis.text(
-                    0.5, 0.5, "no non-null values to plot", ha="center", transform=axis.transAxes
-                )
+                _no_values(axis, "no non-null values to plot")
     else:
         _category_panel(axes, reference, current, numeric=feature.kind == "discrete")
     missing = feature.missing

@@ -28,7 +28,14 @@ def write_segment_report(report: BiasReport, path: Path, title: str = "Segment a
                 or "none"
             )
         )
-        shown = ["segment", "rows", *RATES, *(f"{r}_ratio" for r in RATES), "status"]
+        shown = [
+            "segment",
+            "rows",
+            "unlabelled_rows",
+            *RATES,
+            *(f"{r}_ratio" for r in RATES),
+            "status",
+        ]
         section.add_table(group[shown], row_class="status")
         figure, axis = plt.subplots(figsize=(7, 3))
         group.set_index("segment")[list(RATES)].plot.bar(ax=axis)

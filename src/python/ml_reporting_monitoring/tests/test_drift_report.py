@@ -55,3 +55,17 @@ def test_report_says_why_each_feature_was_flagged_and_shows_missing_shares(tmp_p
     assert html.count('<tr class="drift">') == len(PLANTED_SHIFTS)
     # one missing-share chart, one figure per feature, one for the scores
     assert html.count("data:image/png;base64,") == 1 + len(features) + 1
+
+
+def test_a_feature_null_in_both_windows_gets_an_empty_panel_not_a_crash() -> None:
+    """Statistics report it as not compared; the plot used to take max() of an empty frame."""
+    thresholds = DriftThresholds()
+    for nulls in (pd.Series([None] * 100, dtype=object), pd.Series([np.nan] * 100)):
+        frame = pd.DataFrame({"note": nulls, "amount": np.arange(100.0)})
+        summary = calculate_drift(frame, frame, model="m", thresholds=thresholds,
+                                  features=["note"])  # fmt: skip
+        feature = summary.features[0]
+        assert feature.status == "ok" and feature.reason.startswith("not compared")
+        figure = feature_figure(feature, frame["note"], frame["note"])
+        texts = [t.get_text() for axis in figure.axes for t in axis.texts]
+        assert texts == ["no values in either window"]

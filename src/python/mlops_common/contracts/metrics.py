@@ -25,6 +25,9 @@ MODEL_RELOADS_TOTAL = "mlops_model_reloads_total"  # extra label: outcome (loade
 # Monitoring jobs (drift checks), labels: model, feature.
 FEATURE_DRIFT_PSI = "mlops_feature_drift_psi"
 PREDICTION_DRIFT_PSI = "mlops_prediction_drift_psi"  # labels: model
+# 0/1, the drift job's own decision on the score distribution (Wasserstein or PSI at its
+# threshold, gated by KS): what MlopsPredictionDriftHigh fires on, not PSI alone.
+PREDICTION_DRIFT_DETECTED = "mlops_prediction_drift_detected"  # labels: model
 
 # Train/serve skew check (feature-store-cli skew), labels: model, feature / model, state.
 FEATURE_SKEW_RATIO = "mlops_feature_skew_ratio"
